@@ -1,0 +1,12 @@
+#include "common/clock.h"
+
+#include <chrono>
+
+namespace eddy {
+
+int64_t SystemClock::NowMs() const {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace eddy

@@ -1,0 +1,212 @@
+#pragma once
+// Engine: the SQS queue state machine. Plain logic behind a Clock and a MessageStore: no threads of its
+// own except the optional timer thread, no sockets, no protocol.
+//
+// Thread-safety: every public method may be called from any thread. One mutex guards all state; the work
+// done under it is small (map lookups, no I/O, no hashing of bodies), everything expensive happens before
+// the lock is taken or after it is released.
+//
+// Durability: a method that changes state appends to the store while holding the lock and returns the
+// store ticket (`commit`). Callers must answer the client only after store.WhenDurable(commit).
+//
+// Time: deadlines (delays, visibility timeouts, long-poll waits, retention) are evaluated by Tick(). In a
+// server, StartTimerThread() calls Tick() when the next deadline falls due; unit tests call it directly
+// after moving a FakeClock.
+
+#include <climits>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "sqs/errors.h"
+#include "sqs/model.h"
+#include "store/message_store.h"
+
+namespace eddy::sqs {
+
+struct TakenMessage;  // engine.cc
+
+struct EngineOptions {
+  // Standard-queue in-flight limit; a short-poll receive beyond it fails with OverLimit.
+  int64_t max_inflight_standard = 120000;
+  // How long a deleted queue's name stays blocked (QueueDeletedRecently) and purges are rate-limited.
+  int64_t queue_recreate_delay_ms = 60000;
+  int64_t purge_interval_ms = 60000;
+};
+
+// Outcome of a mutating call: the ticket to await before acknowledging.
+struct Ack {
+  uint64_t commit = 0;
+};
+
+struct CreateQueueResult {
+  std::string queue_url;
+  uint64_t commit = 0;
+};
+
+struct ListQueuesResult {
+  std::vector<std::string> queue_urls;
+  std::string next_token;  // empty = none
+};
+
+struct BatchSendEntry {
+  std::string id;
+  SendRequest request;
+};
+struct BatchSendResult {
+  std::vector<std::pair<std::string, SendResult>> successful;  // (entry id, result)
+  std::vector<BatchError> failed;
+  uint64_t commit = 0;
+};
+
+struct ReceiptEntry {  // DeleteMessageBatch / ChangeMessageVisibilityBatch entry
+  std::string id;
+  std::string receipt_handle;
+  int64_t visibility_timeout = 0;  // ChangeMessageVisibilityBatch only
+};
+struct BatchResult {
+  std::vector<std::string> successful;  // entry ids
+  std::vector<BatchError> failed;
+  uint64_t commit = 0;
+};
+
+class Engine {
+ public:
+  Engine(const Clock& clock, store::MessageStore& store, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Rebuilds state from the store. Call once, before anything else.
+  eddy::Status Recover();
+
+  // ---- Queues ----
+  // `name` is validated here. `attributes`/`tags` are the raw client maps.
+  Result<CreateQueueResult> CreateQueue(const RequestContext& ctx, const std::string& name,
+                                        const StringMap& attributes, const StringMap& tags);
+  Result<Ack> DeleteQueue(const RequestContext& ctx, const std::string& queue_url);
+  Result<std::string> GetQueueUrl(const RequestContext& ctx, const std::string& name,
+                                  const std::string& owner_account);
+  // max_results: 0 = absent (at most 1000, never a token), else 1..1000.
+  Result<ListQueuesResult> ListQueues(const RequestContext& ctx, const std::string& prefix,
+                                      int64_t max_results, const std::string& next_token);
+  Result<StringMap> GetQueueAttributes(const RequestContext& ctx, const std::string& queue_url,
+                                       const std::vector<std::string>& names);
+  Result<Ack> SetQueueAttributes(const RequestContext& ctx, const std::string& queue_url,
+                                 const StringMap& attributes);
+  Result<Ack> PurgeQueue(const RequestContext& ctx, const std::string& queue_url);
+  Result<Ack> TagQueue(const RequestContext& ctx, const std::string& queue_url, const StringMap& tags);
+  Result<Ack> UntagQueue(const RequestContext& ctx, const std::string& queue_url,
+                         const std::vector<std::string>& keys);
+  Result<StringMap> ListQueueTags(const RequestContext& ctx, const std::string& queue_url);
+
+  // ---- Messages ----
+  struct SendOutcome {
+    SendResult result;
+    uint64_t commit = 0;
+  };
+  Result<SendOutcome> SendMessage(const RequestContext& ctx, const std::string& queue_url,
+                                  SendRequest request);
+  // Whole-request errors (empty, too many, bad/duplicate ids, too long) come back as an error;
+  // per-entry failures in `failed`.
+  Result<BatchSendResult> SendMessageBatch(const RequestContext& ctx, const std::string& queue_url,
+                                           std::vector<BatchSendEntry> entries);
+
+  // Completes `done` exactly once: at once if messages are available, the wait is 0 or the request is
+  // invalid; otherwise when a message becomes available or the wait ends. `done` may run on the calling
+  // thread, on another caller's thread (a sender that woke it) or on the timer thread; never under the
+  // engine lock.
+  using ReceiveCallback = std::function<void(Result<ReceiveResult>)>;
+  void ReceiveMessage(const RequestContext& ctx, const std::string& queue_url, ReceiveRequest request,
+                      ReceiveCallback done);
+
+  Result<Ack> DeleteMessage(const RequestContext& ctx, const std::string& queue_url,
+                            const std::string& receipt_handle);
+  Result<BatchResult> DeleteMessageBatch(const RequestContext& ctx, const std::string& queue_url,
+                                         const std::vector<ReceiptEntry>& entries);
+  Result<Ack> ChangeMessageVisibility(const RequestContext& ctx, const std::string& queue_url,
+                                      const std::string& receipt_handle, int64_t visibility_timeout);
+  Result<BatchResult> ChangeMessageVisibilityBatch(const RequestContext& ctx,
+                                                   const std::string& queue_url,
+                                                   const std::vector<ReceiptEntry>& entries);
+
+  // ---- Time ----
+  // Applies everything due at clock.NowMs(): delays and visibility timeouts ending, long polls timing
+  // out, retention expiry. Completes woken receives after releasing the lock.
+  void Tick();
+  // The next time Tick() has work to do (INT64_MAX if none).
+  int64_t NextDeadlineMs();
+  // Starts/stops a thread that calls Tick() at each deadline, reading the real clock.
+  void StartTimerThread();
+  // Stops the timer thread and completes every parked receive with no messages.
+  void Shutdown();
+
+  // Counts for health and metrics.
+  size_t QueueCount();
+  size_t MessageCount();
+
+ private:
+  struct Message;
+  struct Queue;
+  struct Waiter;
+  using Completion = std::function<void()>;
+
+  // Helpers named *Locked expect mu_ held.
+  Queue* FindQueueLocked(const RequestContext& ctx, const std::string& queue_url);
+  std::string QueueUrl(const RequestContext& ctx, const Queue& q) const;
+  std::string QueueArn(const Queue& q) const;
+  std::string EncodeQueueState(const Queue& q) const;
+  uint64_t PersistQueueLocked(Queue& q);
+  void AdvanceLocked(int64_t now, std::vector<Completion>* out);
+  int64_t NextDeadlineLocked() const;
+  void MakeVisibleLocked(Queue& q, Message& m);
+  void ScheduleLocked(Queue& q, Message& m, int64_t visible_at);
+  void RemoveMessageLocked(Queue& q, uint64_t seq);
+  void ExpireLocked(Queue& q, int64_t now);
+  void ServeWaitersLocked(Queue& q, int64_t now, std::vector<Completion>* out);
+  std::vector<TakenMessage> TakeLocked(Queue& q, const ReceiveRequest& request, int64_t now,
+                                       uint64_t* commit);
+  Result<SendOutcome> SendLocked(Queue& q, std::shared_ptr<MessagePayload> payload,
+                                 int64_t delay_seconds, std::vector<Completion>* out);
+  Status DeleteLocked(Queue& q, const std::string& handle, uint64_t* commit);
+  Status ChangeVisibilityLocked(Queue& q, const std::string& handle, int64_t timeout, int64_t now,
+                                uint64_t* commit, std::vector<Completion>* out);
+  void NotifyTimerLocked(int64_t deadline);
+  void TimerLoop();
+
+  const Clock& clock_;
+  store::MessageStore& store_;
+  const EngineOptions options_;
+
+  std::mutex mu_;
+  std::string receipt_key_;
+  uint64_t next_seq_ = 1;
+  uint64_t next_queue_id_ = 1;
+  uint64_t next_waiter_id_ = 1;
+  std::map<std::string, std::unique_ptr<Queue>> queues_;  // key: region/account/name
+  std::unordered_map<uint64_t, Queue*> queues_by_id_;
+  std::map<std::string, int64_t> recently_deleted_;  // key -> deleted at
+  // Every invisible message (delayed or in flight), by the time it becomes visible.
+  std::set<std::tuple<int64_t, uint64_t, uint64_t>> timers_;  // (visible_at, queue id, seq)
+  // Parked long polls, by deadline.
+  std::set<std::pair<int64_t, uint64_t>> waiter_deadlines_;  // (deadline, waiter id)
+  std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;
+  int64_t next_retention_sweep_ms_ = 0;
+
+  std::condition_variable timer_cv_;
+  std::thread timer_thread_;
+  int64_t timer_wake_at_ = INT64_MIN;  // when the sleeping timer thread wakes; INT64_MIN = awake
+  bool stopping_ = false;
+};
+
+}  // namespace eddy::sqs

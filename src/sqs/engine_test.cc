@@ -1,0 +1,308 @@
+#include "sqs/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <optional>
+
+#include "store/memory_store.h"
+
+namespace eddy::sqs {
+namespace {
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(engine_.Recover().ok());
+    ctx_.url_base = "http://localhost:4566";
+    url_ = engine_.CreateQueue(ctx_, "q", {}, {})->queue_url;
+  }
+
+  std::string Send(const std::string& body, std::optional<int64_t> delay = std::nullopt) {
+    SendRequest r;
+    r.body = body;
+    r.delay_seconds = delay;
+    auto out = engine_.SendMessage(ctx_, url_, std::move(r));
+    EXPECT_TRUE(out.ok());
+    return out->result.message_id;
+  }
+
+  // Receives synchronously (wait 0 unless given); returns the result, or nullopt while parked.
+  std::optional<Result<ReceiveResult>>* Receive(ReceiveRequest r) {
+    auto* slot = &slots_.emplace_back();
+    engine_.ReceiveMessage(ctx_, url_, std::move(r), [slot](Result<ReceiveResult> res) {
+      slot->emplace(std::move(res));
+    });
+    return slot;
+  }
+  std::vector<ReceivedMessage> ReceiveNow(int64_t max = 10, std::optional<int64_t> vis = {}) {
+    ReceiveRequest r;
+    r.max_messages = max;
+    r.wait_seconds = 0;
+    r.visibility_timeout = vis;
+    r.system_attribute_names = {"All"};
+    auto* slot = Receive(std::move(r));
+    EXPECT_TRUE(slot->has_value());
+    return std::move(**slot)->messages;
+  }
+  std::string Attr(const std::string& name) {
+    return engine_.GetQueueAttributes(ctx_, url_, {name}).value().at(name);
+  }
+
+  FakeClock clock_;
+  store::MemoryStore store_;
+  Engine engine_{clock_, store_};
+  RequestContext ctx_;
+  std::string url_;
+  std::deque<std::optional<Result<ReceiveResult>>> slots_;
+};
+
+TEST_F(EngineTest, SendReceiveDeleteLifecycle) {
+  std::string id = Send("hello");
+  auto got = ReceiveNow();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload->message_id, id);
+  EXPECT_EQ(got[0].payload->md5_of_body, "5d41402abc4b2a76b9719d911017c592");
+  EXPECT_EQ(got[0].system_attributes.at("ApproximateReceiveCount"), "1");
+  EXPECT_EQ(Attr("ApproximateNumberOfMessagesNotVisible"), "1");
+  EXPECT_TRUE(ReceiveNow().empty());
+  ASSERT_TRUE(engine_.DeleteMessage(ctx_, url_, got[0].receipt_handle).ok());
+  EXPECT_EQ(Attr("ApproximateNumberOfMessagesNotVisible"), "0");
+  // Deleting again is a no-op success.
+  EXPECT_TRUE(engine_.DeleteMessage(ctx_, url_, got[0].receipt_handle).ok());
+}
+
+TEST_F(EngineTest, ExpiredVisibilityMakesMessageVisibleAgain) {
+  Send("m");
+  auto first = ReceiveNow(1, 5);
+  ASSERT_EQ(first.size(), 1u);
+  clock_.Advance(4999);
+  EXPECT_TRUE(ReceiveNow().empty());
+  clock_.Advance(1);
+  auto second = ReceiveNow();
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].system_attributes.at("ApproximateReceiveCount"), "2");
+  EXPECT_NE(second[0].receipt_handle, first[0].receipt_handle);
+}
+
+TEST_F(EngineTest, DelayedMessageCountsAsDelayedUntilDue) {
+  Send("later", 10);
+  EXPECT_EQ(Attr("ApproximateNumberOfMessagesDelayed"), "1");
+  EXPECT_EQ(Attr("ApproximateNumberOfMessages"), "0");
+  EXPECT_TRUE(ReceiveNow().empty());
+  clock_.Advance(10000);
+  EXPECT_EQ(Attr("ApproximateNumberOfMessages"), "1");
+  EXPECT_EQ(ReceiveNow().size(), 1u);
+}
+
+TEST_F(EngineTest, LongPollWakesOnSend) {
+  ReceiveRequest r;
+  r.wait_seconds = 20;
+  auto* slot = Receive(r);
+  EXPECT_FALSE(slot->has_value());
+  Send("wake");
+  ASSERT_TRUE(slot->has_value());
+  EXPECT_EQ((**slot)->messages.size(), 1u);
+}
+
+TEST_F(EngineTest, LongPollTimesOutEmpty) {
+  ReceiveRequest r;
+  r.wait_seconds = 2;
+  auto* slot = Receive(r);
+  EXPECT_EQ(engine_.NextDeadlineMs(), clock_.NowMs() + 1000);  // retention sweep comes first
+  clock_.Advance(1999);
+  engine_.Tick();
+  EXPECT_FALSE(slot->has_value());
+  clock_.Advance(1);
+  engine_.Tick();
+  ASSERT_TRUE(slot->has_value());
+  EXPECT_TRUE((**slot)->messages.empty());
+}
+
+TEST_F(EngineTest, LongPollWakesWhenDelayEnds) {
+  Send("d", 3);
+  ReceiveRequest r;
+  r.wait_seconds = 20;
+  auto* slot = Receive(r);
+  EXPECT_FALSE(slot->has_value());
+  clock_.Advance(3000);
+  engine_.Tick();
+  ASSERT_TRUE(slot->has_value());
+  EXPECT_EQ((**slot)->messages.size(), 1u);
+}
+
+TEST_F(EngineTest, ChangeVisibilityToZeroWakesLongPoll) {
+  Send("c");
+  auto got = ReceiveNow();
+  ReceiveRequest r;
+  r.wait_seconds = 20;
+  auto* slot = Receive(r);
+  ASSERT_TRUE(engine_.ChangeMessageVisibility(ctx_, url_, got[0].receipt_handle, 0).ok());
+  ASSERT_TRUE(slot->has_value());
+  EXPECT_EQ((**slot)->messages.size(), 1u);
+}
+
+TEST_F(EngineTest, ChangeVisibilityBeyondTwelveHoursFails) {
+  Send("c");
+  auto got = ReceiveNow();
+  clock_.Advance(10000);
+  auto r = engine_.ChangeMessageVisibility(ctx_, url_, got[0].receipt_handle, 43200);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kInvalidParameterValue);
+  EXPECT_NE(r.error().message.find("beyond the limit [43200 seconds]"), std::string::npos);
+}
+
+TEST_F(EngineTest, ChangeVisibilityOfDeletedMessageFails) {
+  Send("c");
+  auto got = ReceiveNow();
+  ASSERT_TRUE(engine_.DeleteMessage(ctx_, url_, got[0].receipt_handle).ok());
+  auto r = engine_.ChangeMessageVisibility(ctx_, url_, got[0].receipt_handle, 10);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kInvalidParameterValue);
+}
+
+TEST_F(EngineTest, ForgedReceiptHandleIsInvalid) {
+  auto r = engine_.DeleteMessage(ctx_, url_, "garbage");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kReceiptHandleIsInvalid);
+  EXPECT_EQ(r.error().message, "The input receipt handle \"garbage\" is not a valid receipt handle.");
+}
+
+TEST_F(EngineTest, RetentionExpiresOldMessages) {
+  ASSERT_TRUE(engine_.SetQueueAttributes(ctx_, url_, {{"MessageRetentionPeriod", "60"}}).ok());
+  Send("old");
+  clock_.Advance(30000);
+  Send("new");
+  clock_.Advance(30000);
+  engine_.Tick();
+  auto got = ReceiveNow();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload->body, "new");
+}
+
+TEST_F(EngineTest, PurgeIsLimitedToOncePerMinute) {
+  Send("a");
+  ASSERT_TRUE(engine_.PurgeQueue(ctx_, url_).ok());
+  EXPECT_EQ(Attr("ApproximateNumberOfMessages"), "0");
+  auto again = engine_.PurgeQueue(ctx_, url_);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::kPurgeQueueInProgress);
+  EXPECT_EQ(again.error().message, "Only one PurgeQueue operation on q is allowed every 60 seconds.");
+  clock_.Advance(60000);
+  EXPECT_TRUE(engine_.PurgeQueue(ctx_, url_).ok());
+}
+
+TEST_F(EngineTest, CreateQueueIsIdempotentOnlyForEqualAttributes) {
+  auto same = engine_.CreateQueue(ctx_, "q2", {{"DelaySeconds", "5"}}, {});
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(engine_.CreateQueue(ctx_, "q2", {{"DelaySeconds", "5"}}, {})->queue_url, same->queue_url);
+  EXPECT_TRUE(engine_.CreateQueue(ctx_, "q2", {}, {}).ok());
+  auto diff = engine_.CreateQueue(ctx_, "q2", {{"DelaySeconds", "6"}}, {});
+  ASSERT_FALSE(diff.ok());
+  EXPECT_EQ(diff.error().code, Errc::kQueueNameExists);
+  EXPECT_EQ(diff.error().message,
+            "A queue already exists with the same name and a different value for attribute "
+            "DelaySeconds");
+}
+
+TEST_F(EngineTest, DeletedQueueNameIsBlockedForSixtySeconds) {
+  ASSERT_TRUE(engine_.DeleteQueue(ctx_, url_).ok());
+  auto again = engine_.CreateQueue(ctx_, "q", {}, {});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::kQueueDeletedRecently);
+  clock_.Advance(60000);
+  EXPECT_TRUE(engine_.CreateQueue(ctx_, "q", {}, {}).ok());
+}
+
+TEST_F(EngineTest, ListQueuesPaginatesWithTokens) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(engine_.CreateQueue(ctx_, "p" + std::to_string(i), {}, {}).ok());
+  auto page1 = engine_.ListQueues(ctx_, "p", 2, "");
+  ASSERT_TRUE(page1.ok());
+  EXPECT_EQ(page1->queue_urls.size(), 2u);
+  ASSERT_FALSE(page1->next_token.empty());
+  auto page2 = engine_.ListQueues(ctx_, "p", 2, page1->next_token);
+  EXPECT_EQ(page2->queue_urls[0], "http://localhost:4566/000000000000/p2");
+  auto page3 = engine_.ListQueues(ctx_, "p", 2, page2->next_token);
+  EXPECT_EQ(page3->queue_urls.size(), 1u);
+  EXPECT_TRUE(page3->next_token.empty());
+  auto all = engine_.ListQueues(ctx_, "", 0, "");
+  EXPECT_EQ(all->queue_urls.size(), 6u);
+  EXPECT_TRUE(all->next_token.empty());
+}
+
+TEST_F(EngineTest, QueueAttributeValidation) {
+  auto bad = engine_.SetQueueAttributes(ctx_, url_, {{"VisibilityTimeout", "43201"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::kInvalidAttributeValue);
+  auto ro = engine_.SetQueueAttributes(ctx_, url_, {{"QueueArn", "x"}});
+  ASSERT_FALSE(ro.ok());
+  EXPECT_EQ(ro.error().message, "Unknown Attribute QueueArn.");
+  auto fifo = engine_.SetQueueAttributes(ctx_, url_, {{"FifoQueue", "true"}});
+  EXPECT_EQ(fifo.error().message, "Unknown Attribute FifoQueue.");
+  auto all = engine_.GetQueueAttributes(ctx_, url_, {"All"});
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : *all) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed",
+                      "ApproximateNumberOfMessagesNotVisible", "CreatedTimestamp", "DelaySeconds",
+                      "LastModifiedTimestamp", "MaximumMessageSize", "MessageRetentionPeriod",
+                      "QueueArn", "ReceiveMessageWaitTimeSeconds", "SqsManagedSseEnabled",
+                      "VisibilityTimeout"}));
+}
+
+TEST_F(EngineTest, MessageSizeAndCharacterLimits) {
+  SendRequest big;
+  big.body = std::string(1048577, 'x');
+  auto r = engine_.SendMessage(ctx_, url_, big);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.");
+  SendRequest bad;
+  bad.body = std::string("a\x01", 2);
+  EXPECT_EQ(engine_.SendMessage(ctx_, url_, bad).error().code, Errc::kInvalidMessageContents);
+}
+
+TEST_F(EngineTest, BatchReportsPerEntryFailures) {
+  std::vector<BatchSendEntry> entries(2);
+  entries[0].id = "ok";
+  entries[0].request.body = "fine";
+  entries[1].id = "bad";
+  entries[1].request.body = std::string("\x01", 1);
+  auto r = engine_.SendMessageBatch(ctx_, url_, entries);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->successful.size(), 1u);
+  ASSERT_EQ(r->failed.size(), 1u);
+  EXPECT_EQ(r->failed[0].id, "bad");
+  EXPECT_EQ(r->failed[0].code, Errc::kInvalidMessageContents);
+  std::vector<BatchSendEntry> dup(2);
+  dup[0].id = dup[1].id = "x";
+  dup[0].request.body = dup[1].request.body = "b";
+  EXPECT_EQ(engine_.SendMessageBatch(ctx_, url_, dup).error().code, Errc::kBatchEntryIdsNotDistinct);
+  EXPECT_EQ(engine_.SendMessageBatch(ctx_, url_, {}).error().code, Errc::kEmptyBatchRequest);
+}
+
+TEST_F(EngineTest, MessageAttributeSelectionAndDigest) {
+  SendRequest r;
+  r.body = "b";
+  r.attributes = {{"Help.Me", {"String", "Me", {}}}, {"Hello", {"String", "There", {}}},
+                  {"General", {"String", "Kenobi", {}}}};
+  ASSERT_TRUE(engine_.SendMessage(ctx_, url_, r).ok());
+  ReceiveRequest req;
+  req.message_attribute_names = {"Hello", "General"};
+  auto* slot = Receive(req);
+  auto& m = (**slot)->messages.at(0);
+  EXPECT_EQ(m.attributes.size(), 2u);
+  EXPECT_EQ(m.md5_of_attributes, "fca026605781cb4126a1e9044df24232");
+}
+
+TEST_F(EngineTest, ShutdownCompletesParkedReceives) {
+  ReceiveRequest r;
+  r.wait_seconds = 20;
+  auto* slot = Receive(r);
+  engine_.Shutdown();
+  ASSERT_TRUE(slot->has_value());
+  EXPECT_TRUE((**slot)->messages.empty());
+}
+
+}  // namespace
+}  // namespace eddy::sqs
