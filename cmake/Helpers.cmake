@@ -20,6 +20,9 @@ function(eddy_library)
   target_link_libraries(eddy_${ARG_NAME} PUBLIC ${ARG_DEPS})
 endfunction()
 
+# Builds every unit-test binary (the sanitizer run builds only this).
+add_custom_target(eddy_unit_tests)
+
 # eddy_test(NAME name SRCS ... DEPS ...): a GoogleTest binary whose cases are registered with ctest,
 # labelled "unit".
 function(eddy_test)
@@ -28,6 +31,7 @@ function(eddy_test)
     return()
   endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
+  add_dependencies(eddy_unit_tests ${ARG_NAME})
   target_compile_options(${ARG_NAME} PRIVATE ${EDDY_WARNINGS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   gtest_discover_tests(${ARG_NAME} PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <climits>
 #include <deque>
+#include <optional>
 
 #include "common/codec.h"
 #include "common/crypto.h"
@@ -858,7 +859,8 @@ SendResult ResultOf(const MessagePayload& p, const SendRequest& req) {
 }  // namespace
 
 Result<Engine::SendOutcome> Engine::SendLocked(Queue& q, std::shared_ptr<MessagePayload> payload,
-                                               int64_t delay_seconds, std::vector<Completion>* out) {
+                                               std::string encoded, int64_t delay_seconds,
+                                               std::vector<Completion>* out) {
   const int64_t now = payload->sent_ms;
   const uint64_t seq = next_seq_++;
   Message& m = q.messages[seq];
@@ -867,7 +869,7 @@ Result<Engine::SendOutcome> Engine::SendLocked(Queue& q, std::shared_ptr<Message
   store::MessageRecord rec;
   rec.seq = seq;
   rec.queue_id = q.id;
-  rec.payload = payload->Encode();
+  rec.payload = std::move(encoded);
   if (delay_seconds > 0) {
     m.state = Message::State::kDelayed;
     ++q.delayed;
@@ -901,13 +903,14 @@ Result<Engine::SendOutcome> Engine::SendMessage(const RequestContext& ctx,
   auto payload = PreparePayload(ctx, request, max_size, now, false);
   if (!payload) return std::move(payload).error();
   SendResult result = ResultOf(**payload, original_flags);
+  std::string encoded = (*payload)->Encode();
 
   std::vector<Completion> completions;
   Result<SendOutcome> outcome = [&]() -> Result<SendOutcome> {
     std::lock_guard lock(mu_);
     Queue* q = FindQueueLocked(ctx, queue_url);
     if (q == nullptr) return QueueDoesNotExist();
-    return SendLocked(*q, std::move(*payload), delay, &completions);
+    return SendLocked(*q, std::move(*payload), std::move(encoded), delay, &completions);
   }();
   for (auto& c : completions) c();
   if (!outcome) return outcome;
@@ -944,6 +947,7 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
   struct Prepared {
     std::string id;
     std::shared_ptr<MessagePayload> payload;
+    std::string encoded;
     int64_t delay;
     SendResult result;
   };
@@ -958,7 +962,8 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
       continue;
     }
     SendResult r = ResultOf(**payload, flags);
-    prepared.push_back({e.id, std::move(*payload), delay, std::move(r)});
+    std::string encoded = (*payload)->Encode();
+    prepared.push_back({e.id, std::move(*payload), std::move(encoded), delay, std::move(r)});
   }
   std::vector<Completion> completions;
   {
@@ -966,7 +971,7 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
     Queue* q = FindQueueLocked(ctx, queue_url);
     if (q == nullptr) return QueueDoesNotExist();
     for (auto& p : prepared) {
-      auto outcome = SendLocked(*q, std::move(p.payload), p.delay, &completions);
+      auto outcome = SendLocked(*q, std::move(p.payload), std::move(p.encoded), p.delay, &completions);
       result.commit = outcome->commit;
       result.successful.emplace_back(std::move(p.id), std::move(p.result));
     }
@@ -1036,22 +1041,22 @@ void Engine::ReceiveMessage(const RequestContext& ctx, const std::string& queue_
   uint64_t commit = 0;
   std::string key;
   bool parked = false;
+  std::optional<Error> error;
   {
     std::lock_guard lock(mu_);
     Queue* q = FindQueueLocked(ctx, queue_url);
-    if (q == nullptr) {
-      done(QueueDoesNotExist());
-      return;
-    }
     const int64_t now = clock_.NowMs();
-    AdvanceLocked(now, &completions);
-    const int64_t wait = request.wait_seconds.value_or(q->config.receive_message_wait_time_seconds);
-    if (q->ready.empty() && wait == 0 &&
-        static_cast<int64_t>(q->in_flight) >= options_.max_inflight_standard) {
-      done(Fail(Errc::kOverLimit, "Too many messages in flight."));
-      return;
+    int64_t wait = 0;
+    if (q != nullptr) {
+      AdvanceLocked(now, &completions);  // messages already due are visible to this receive
+      wait = request.wait_seconds.value_or(q->config.receive_message_wait_time_seconds);
     }
-    if (!q->ready.empty() || wait == 0 || stopping_) {
+    if (q == nullptr) {
+      error = QueueDoesNotExist().error;
+    } else if (q->ready.empty() && wait == 0 &&
+               static_cast<int64_t>(q->in_flight) >= options_.max_inflight_standard) {
+      error = Error{Errc::kOverLimit, "Too many messages in flight."};
+    } else if (!q->ready.empty() || wait == 0 || stopping_) {
       taken = TakeLocked(*q, request, now, &commit);
       key = receipt_key_;
     } else {
@@ -1069,6 +1074,7 @@ void Engine::ReceiveMessage(const RequestContext& ctx, const std::string& queue_
     }
   }
   for (auto& c : completions) c();
+  if (error) return done(std::move(*error));
   if (parked) return;
   ReceiveResult result;
   result.commit = commit;

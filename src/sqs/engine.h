@@ -177,7 +177,8 @@ class Engine {
   std::vector<TakenMessage> TakeLocked(Queue& q, const ReceiveRequest& request, int64_t now,
                                        uint64_t* commit);
   Result<SendOutcome> SendLocked(Queue& q, std::shared_ptr<MessagePayload> payload,
-                                 int64_t delay_seconds, std::vector<Completion>* out);
+                                 std::string encoded, int64_t delay_seconds,
+                                 std::vector<Completion>* out);
   Status DeleteLocked(Queue& q, const std::string& handle, uint64_t* commit);
   Status ChangeVisibilityLocked(Queue& q, const std::string& handle, int64_t timeout, int64_t now,
                                 uint64_t* commit, std::vector<Completion>* out);
