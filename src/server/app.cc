@@ -1,0 +1,172 @@
+#include "server/app.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "net/http_server.h"
+#include "sqs/engine.h"
+#include "sqs/http_handler.h"
+#include "store/memory_store.h"
+#include "store/message_store.h"
+#include "store/sqlite_store.h"
+
+namespace eddy::server {
+namespace {
+
+// `host` as it appears in a URL: IPv6 literals in brackets.
+std::string UrlHost(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+std::string SignalName(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : std::to_string(sig); }
+
+}  // namespace
+
+bool HandleBuiltin(const net::Request& request, const HealthInfo& info, net::Response* response) {
+  if (request.method != "GET" && request.method != "HEAD") return false;
+  std::string_view path = request.path();
+  if (path == "/_eddy/health") {
+    response->status = 200;
+    response->content_type = "application/json";
+    response->body = std::string(R"({"status":"ok","version":")") + kVersion +
+                     R"(","storage":")" + std::string(info.storage) +
+                     R"(","uptime_ms":)" + std::to_string(info.uptime_ms) + "}";
+    return true;
+  }
+  if (path == "/_localstack/health") {
+    // LocalStack's shape, so tooling that waits on it (testcontainers, CI scripts) works. Only what
+    // Eddy implements is listed.
+    response->status = 200;
+    response->content_type = "application/json";
+    response->body = std::string(R"({"services":{"sqs":"running"},"edition":"eddy","version":")") +
+                     kVersion + R"("})";
+    return true;
+  }
+  return false;
+}
+
+App::App(Config config) : config_(std::move(config)) {}
+
+int App::Run() {
+  const auto started = std::chrono::steady_clock::now();
+  log::SetLevel(config_.log_level);
+
+  // Every thread started from here on inherits this mask, so SIGINT/SIGTERM reach only sigwait().
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  // ---- Storage ----
+  std::unique_ptr<store::MessageStore> store;
+  std::string storage_desc;
+  if (config_.in_memory) {
+    store = std::make_unique<store::MemoryStore>();
+    storage_desc = "in-memory";
+  } else {
+    auto opened = store::SqliteStore::Open(config_.data_dir);
+    if (!opened.ok()) {
+      log::Error("cannot open data directory " + config_.data_dir + ": " + opened.error().ToString());
+      return 1;
+    }
+    store = std::move(opened.value());
+    storage_desc = "sqlite at " + config_.data_dir;
+  }
+
+  // ---- SQS ----
+  SystemClock clock;
+  sqs::Engine engine(clock, *store);
+  if (Status st = engine.Recover(); !st.ok()) {
+    log::Error("cannot recover state from " + config_.data_dir + ": " + st.ToString());
+    store->Close();
+    return 1;
+  }
+  engine.StartTimerThread();
+
+  // Constructed once the port is known (before Run(), so before any request can arrive).
+  std::optional<sqs::HttpHandler> sqs_handler;
+
+  // ---- HTTP ----
+  const std::string_view storage_kind = config_.in_memory ? "memory" : "sqlite";
+  net::HttpServerOptions http_options;
+  http_options.host = config_.host;
+  http_options.port = config_.port;
+  http_options.threads = config_.threads;
+  net::HttpServer server(http_options, [&](net::Request&& request, net::Responder respond) {
+    if (request.path().starts_with("/_")) {
+      HealthInfo info{storage_kind, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now() - started)
+                                        .count()};
+      net::Response response;
+      if (HandleBuiltin(request, info, &response)) {
+        respond(std::move(response));
+        return;
+      }
+    }
+    sqs_handler->Handle(std::move(request), std::move(respond));
+  });
+  if (Status st = server.Start(); !st.ok()) {
+    log::Error(st.message());
+    engine.Shutdown();
+    store->Close();
+    return 1;
+  }
+  const std::string port = std::to_string(server.port());
+  sqs::HttpHandlerOptions handler_options;
+  // Queue URLs normally follow the request's Host header; this is for requests without one.
+  const bool wildcard = config_.host == "0.0.0.0" || config_.host == "::";
+  handler_options.fallback_url_base =
+      "http://" + (wildcard ? std::string("127.0.0.1") : UrlHost(config_.host)) + ":" + port;
+  sqs_handler.emplace(engine, *store, handler_options);
+  log::Info("eddy listening on http://" + UrlHost(config_.host) + ":" + port +
+            " (storage: " + storage_desc + ")");
+
+  // ---- Signals ----
+  std::atomic<bool> exiting{false};
+  std::promise<void> stop_steps_done;
+  std::future<void> stop_steps_future = stop_steps_done.get_future();
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (exiting.load()) return;  // woken by Run() itself
+    log::Info("received " + SignalName(sig) + ", shutting down");
+    server.Stop();
+    engine.Shutdown();
+    stop_steps_done.set_value();
+    // A second signal forces the exit. Repeats within a second are ignored: `timeout`, shells and
+    // process managers often deliver one stop request both to the process and to its group.
+    const auto first = std::chrono::steady_clock::now();
+    for (;;) {
+      sigwait(&stop_signals, &sig);
+      if (exiting.load()) return;
+      if (std::chrono::steady_clock::now() - first < std::chrono::seconds(1)) continue;
+      log::Warn("received " + SignalName(sig) + " again, exiting immediately");
+      std::_Exit(1);
+    }
+  });
+
+  server.Run();  // returns once Stop() has drained every connection
+  stop_steps_future.wait();
+  store->Close();
+  exiting.store(true);
+  pthread_kill(signal_thread.native_handle(), SIGTERM);  // blocked, so it only wakes sigwait()
+  signal_thread.join();
+  log::Info("eddy stopped");
+  return 0;
+}
+
+}  // namespace eddy::server

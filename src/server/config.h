@@ -1,0 +1,46 @@
+#pragma once
+// Config: everything `eddy serve` can be told, with its defaults. Each field is one command-line
+// option and one environment variable (the option wins); `eddy serve --help` prints them all.
+// Changing any of them requires a restart.
+
+#include <cstdint>
+#include <string>
+
+#include "common/log.h"
+
+namespace eddy::server {
+
+// The version reported by --version and the health endpoints.
+inline constexpr const char* kVersion = EDDY_VERSION;
+
+struct Config {
+  // --host / EDDY_HOST: address the HTTP listener binds. "0.0.0.0" exposes Eddy to the network
+  // (e.g. inside a container); the default keeps it local.
+  std::string host = "127.0.0.1";
+  // --port / EDDY_PORT: TCP port. 4566 is LocalStack's edge port, so existing endpoint URLs keep
+  // working. 0 picks a free port (the startup line shows which).
+  uint16_t port = 4566;
+  // --data-dir / EDDY_DATA_DIR: directory of the durable SQLite store (created if missing; one
+  // process at a time). Ignored with --in-memory.
+  std::string data_dir = "./eddy-data";
+  // --in-memory / EDDY_IN_MEMORY: keep everything in memory; all state is lost on exit.
+  bool in_memory = false;
+  // --log-level / EDDY_LOG_LEVEL: debug | info | warn | error. debug logs every request.
+  log::Level log_level = log::Level::kInfo;
+  // --threads / EDDY_THREADS: HTTP io threads (1..64). Each runs its own event loop; request work
+  // is short, so about one per core is right.
+  int threads = 2;
+};
+
+// What main() should do after parsing the command line.
+struct ParsedCommandLine {
+  bool serve = false;  // true: run the server with `config`; false: exit with `exit_code`
+  int exit_code = 0;
+  Config config;
+};
+
+// Parses argv ("eddy serve [options]", "eddy --version", "eddy --help", bare "eddy" prints help).
+// Prints help, version and errors itself.
+ParsedCommandLine ParseCommandLine(int argc, char** argv);
+
+}  // namespace eddy::server

@@ -1,0 +1,11 @@
+// eddy: the server binary. Everything interesting lives in config.cc (command line) and app.cc (wiring).
+
+#include "server/app.h"
+#include "server/config.h"
+
+int main(int argc, char** argv) {
+  eddy::server::ParsedCommandLine parsed = eddy::server::ParseCommandLine(argc, argv);
+  if (!parsed.serve) return parsed.exit_code;
+  eddy::server::App app(std::move(parsed.config));
+  return app.Run();
+}
