@@ -878,10 +878,11 @@ Result<Engine::SendOutcome> Engine::SendLocked(Queue& q, std::shared_ptr<Message
   } else {
     m.state = Message::State::kVisible;
     q.ready.insert(q.ready.end(), seq);
-    if (!q.waiters.empty()) ServeWaitersLocked(q, now, out);
   }
   SendOutcome outcome;
+  // The message must reach the store before a parked receive's update of it does.
   outcome.commit = store_.Append(store::PutMessage{std::move(rec)});
+  if (m.state == Message::State::kVisible && !q.waiters.empty()) ServeWaitersLocked(q, now, out);
   return outcome;
 }
 

@@ -295,6 +295,58 @@ TEST_F(EngineTest, MessageAttributeSelectionAndDigest) {
   EXPECT_EQ(m.md5_of_attributes, "fca026605781cb4126a1e9044df24232");
 }
 
+TEST_F(EngineTest, RedrivePolicyIsNormalisedAndValidated) {
+  ASSERT_TRUE(engine_.SetQueueAttributes(
+      ctx_, url_,
+      {{"RedrivePolicy",
+        R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":"5"})"}})
+                  .ok());
+  EXPECT_EQ(Attr("RedrivePolicy"),
+            R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":5})");
+  auto bad = engine_.SetQueueAttributes(
+      ctx_, url_, {{"RedrivePolicy", R"({"deadLetterTargetArn":"arn:x","maxReceiveCount":0})"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::kInvalidParameterValue);
+  ASSERT_TRUE(engine_.SetQueueAttributes(ctx_, url_, {{"RedrivePolicy", ""}}).ok());
+  EXPECT_EQ(engine_.GetQueueAttributes(ctx_, url_, {"RedrivePolicy"})->count("RedrivePolicy"), 0u);
+}
+
+// Records the order of mutations, to check what a restart would replay.
+class RecordingStore final : public store::MessageStore {
+ public:
+  eddy::Status Load(store::LoadVisitor&, uint64_t* max_seq, uint64_t* max_queue_id) override {
+    *max_seq = *max_queue_id = 0;
+    return eddy::Status::Ok();
+  }
+  uint64_t Append(store::Mutation m) override {
+    log.push_back(std::move(m));
+    return log.size();
+  }
+  void WhenDurable(uint64_t, std::function<void()> fn) override { fn(); }
+  void Close() override {}
+  std::vector<store::Mutation> log;
+};
+
+TEST(EngineOrderTest, SendThatWakesALongPollIsStoredBeforeTheReceive) {
+  FakeClock clock;
+  RecordingStore store;
+  Engine engine(clock, store);
+  ASSERT_TRUE(engine.Recover().ok());
+  RequestContext ctx;
+  std::string url = engine.CreateQueue(ctx, "q", {}, {})->queue_url;
+  ReceiveRequest r;
+  r.wait_seconds = 20;
+  bool done = false;
+  engine.ReceiveMessage(ctx, url, r, [&](Result<ReceiveResult> res) { done = res->messages.size() == 1; });
+  SendRequest s;
+  s.body = "x";
+  ASSERT_TRUE(engine.SendMessage(ctx, url, s).ok());
+  ASSERT_TRUE(done);
+  ASSERT_GE(store.log.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<store::PutMessage>(store.log[store.log.size() - 2]));
+  EXPECT_TRUE(std::holds_alternative<store::UpdateMessage>(store.log.back()));
+}
+
 TEST_F(EngineTest, ShutdownCompletesParkedReceives) {
   ReceiveRequest r;
   r.wait_seconds = 20;

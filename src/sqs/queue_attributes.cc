@@ -1,5 +1,7 @@
 #include "sqs/queue_attributes.h"
 
+#include <boost/json.hpp>
+
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -58,6 +60,83 @@ const std::set<std::string>& SettableNames() {
 bool IsFifoOnly(const std::string& name) {
   return name == "FifoQueue" || name == "ContentBasedDeduplication" ||
          name == "DeduplicationScope" || name == "FifoThroughputLimit";
+}
+
+Unexpected<Error> InvalidPolicy(const std::string& name, const std::string& value,
+                                const std::string& reason) {
+  return InvalidParameterValue(value, name, reason);
+}
+
+// RedrivePolicy: {"deadLetterTargetArn": "<arn>", "maxReceiveCount": N}, N given as a number or a
+// string, 1..1000. Returned in AWS's form, with N as a number.
+Result<std::string> NormaliseRedrivePolicy(const std::string& value) {
+  const std::string name = "RedrivePolicy";
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(value, ec);
+  if (ec || !v.is_object()) return InvalidPolicy(name, value, "Redrive policy is not a valid JSON map.");
+  const auto& o = v.as_object();
+  const auto* arn = o.if_contains("deadLetterTargetArn");
+  const auto* count = o.if_contains("maxReceiveCount");
+  if (arn == nullptr || !arn->is_string()) {
+    return InvalidPolicy(name, value,
+                         "Redrive policy does not contain mandatory attribute: deadLetterTargetArn.");
+  }
+  if (count == nullptr) {
+    return InvalidPolicy(name, value,
+                         "Redrive policy does not contain mandatory attribute: maxReceiveCount.");
+  }
+  for (const auto& [key, unused] : o) {
+    if (key != "deadLetterTargetArn" && key != "maxReceiveCount") {
+      return InvalidPolicy(name, value, "Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount].");
+    }
+  }
+  int64_t n = 0;
+  bool parsed = count->is_int64() ? (n = count->as_int64(), true)
+                : count->is_string() ? ParseInt(std::string(count->as_string()), &n)
+                                     : false;
+  if (!parsed || n < 1 || n > 1000) {
+    std::string shown = count->is_string() ? std::string(count->as_string())
+                                           : boost::json::serialize(*count);
+    return InvalidPolicy(name, value,
+                         "Invalid value for maxReceiveCount: " + shown +
+                             ", valid values are from 1 to 1000 both inclusive.");
+  }
+  boost::json::object out;
+  out["deadLetterTargetArn"] = arn->as_string();
+  out["maxReceiveCount"] = n;
+  return boost::json::serialize(out);
+}
+
+// RedriveAllowPolicy: {"redrivePermission": "allowAll|denyAll|byQueue", "sourceQueueArns": [...]},
+// the list only (and 1..10 of them) with byQueue.
+Result<std::string> NormaliseRedriveAllowPolicy(const std::string& value) {
+  const std::string name = "RedriveAllowPolicy";
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(value, ec);
+  if (ec || !v.is_object()) return InvalidPolicy(name, value, "Invalid value for the parameter RedriveAllowPolicy.");
+  const auto& o = v.as_object();
+  const auto* permission = o.if_contains("redrivePermission");
+  const auto* sources = o.if_contains("sourceQueueArns");
+  if (permission == nullptr || !permission->is_string() ||
+      (permission->as_string() != "allowAll" && permission->as_string() != "denyAll" &&
+       permission->as_string() != "byQueue")) {
+    return InvalidPolicy(name, value, "Invalid value for redrivePermission. Valid values are allowAll, denyAll and byQueue.");
+  }
+  boost::json::object out;
+  out["redrivePermission"] = permission->as_string();
+  if (permission->as_string() == "byQueue") {
+    if (sources == nullptr || !sources->is_array() || sources->as_array().empty() ||
+        sources->as_array().size() > 10) {
+      return InvalidPolicy(name, value, "Please specify between 1 and 10 sourceQueueArns when redrivePermission is set to byQueue.");
+    }
+    for (const auto& arn : sources->as_array()) {
+      if (!arn.is_string()) return InvalidPolicy(name, value, "sourceQueueArns must be a list of queue ARNs.");
+    }
+    out["sourceQueueArns"] = *sources;
+  } else if (sources != nullptr) {
+    return InvalidPolicy(name, value, "sourceQueueArns can only be specified when redrivePermission is set to byQueue.");
+  }
+  return boost::json::serialize(out);
 }
 
 }  // namespace
@@ -125,9 +204,21 @@ Status ApplyQueueAttributes(const StringMap& attributes, QueueConfig* c) {
       if (value.size() > 8192) return InvalidValue(name);
       c->policy = value;
     } else if (name == "RedrivePolicy") {
-      c->redrive_policy = value;  // semantic validation arrives with dead-letter queues
+      if (value.empty()) {  // "" removes the policy
+        c->redrive_policy.clear();
+      } else {
+        auto normalised = NormaliseRedrivePolicy(value);
+        if (!normalised) return std::move(normalised).error();
+        c->redrive_policy = std::move(*normalised);
+      }
     } else if (name == "RedriveAllowPolicy") {
-      c->redrive_allow_policy = value;
+      if (value.empty()) {
+        c->redrive_allow_policy.clear();
+      } else {
+        auto normalised = NormaliseRedriveAllowPolicy(value);
+        if (!normalised) return std::move(normalised).error();
+        c->redrive_allow_policy = std::move(*normalised);
+      }
     } else if (name == "KmsMasterKeyId") {
       c->kms_master_key_id = value;
       if (!value.empty()) c->sqs_managed_sse_enabled = false;
