@@ -1,0 +1,1 @@
+#include "store/memory_store.h"
