@@ -11,9 +11,11 @@ APT_PACKAGES=(
   googletest libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev            # ASan+UBSan run of the unit tests
   python3-boto3                           # Debian's boto3 1.26: speaks SQS over Query/XML
-  nodejs npm                              # @aws-sdk/client-sqs integration tests
   curl
 )
+# Node.js + npm for the @aws-sdk/client-sqs tests. Machines that already have a Node.js with npm bundled
+# (NodeSource builds conflict with Debian's npm package) keep theirs.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then APT_PACKAGES+=(nodejs npm); fi
 if [[ "${1:-}" == "--bench" ]]; then APT_PACKAGES+=(wrk openjdk-17-jre-headless); fi
 
 missing=()

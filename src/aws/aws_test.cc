@@ -6,7 +6,6 @@
 
 #include "aws/form.h"
 #include "aws/query_codec.h"
-#include "aws/request_id.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
 
@@ -134,17 +133,6 @@ TEST(SigV4Test, RejectsBadHeaders) {
   EXPECT_FALSE(ParseCredential("a/b/c/d/e/f"));
   EXPECT_FALSE(ParseCredential("a//c/d/e"));
   EXPECT_TRUE(ParseCredential("a/b/c/d/e"));
-}
-
-TEST(RequestIdTest, IsUuidV4AndUnique) {
-  std::regex re("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
-  std::set<std::string> seen;
-  for (int i = 0; i < 1000; ++i) {
-    std::string id = NewRequestId();
-    ASSERT_TRUE(std::regex_match(id, re)) << id;
-    seen.insert(id);
-  }
-  EXPECT_EQ(seen.size(), 1000u);
 }
 
 // A test model: Op{Name, Count:int, Flag:bool, Names:list "Name", Tags:map "Tag" Key/Value,

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <random>
 
 namespace eddy {
 namespace {
@@ -149,13 +150,28 @@ std::string RandomBytes(size_t n) {
 }
 
 std::string NewUuid() {
-  uint8_t b[16];
-  RandomBytes(b, sizeof b);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  std::string hex = HexLower(b, 16);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
-         "-" + hex.substr(20);
+  // A per-thread generator seeded from the OS rather than a CSPRNG call per id: ids (message ids,
+  // request ids) must be unique, not unpredictable, and RAND_bytes was a fifth of SendMessage's cost.
+  thread_local std::mt19937_64 gen = [] {
+    uint8_t seed_bytes[32];
+    RandomBytes(seed_bytes, sizeof seed_bytes);
+    std::seed_seq seq(seed_bytes, seed_bytes + sizeof seed_bytes);
+    return std::mt19937_64(seq);
+  }();
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t hi = (gen() & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
+  uint64_t lo = (gen() & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // RFC 4122 variant
+  std::string out(36, '-');
+  int pos = 0;
+  auto put = [&](uint64_t v) {
+    for (int i = 15; i >= 0; --i) {
+      if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+      out[pos++] = kHex[(v >> (i * 4)) & 0xF];
+    }
+  };
+  put(hi);
+  put(lo);
+  return out;
 }
 
 std::string Base64Encode(std::string_view data) { return Encode(data, kB64, true); }

@@ -43,7 +43,7 @@ class Md5Builder {
 void RandomBytes(uint8_t* out, size_t n);
 std::string RandomBytes(size_t n);
 
-// A random (version 4) UUID in the canonical lower-case 8-4-4-4-12 form.
+// A random (version 4) UUID in the canonical lower-case 8-4-4-4-12 form. Unique, not secret.
 std::string NewUuid();
 
 // Standard base64 with padding (RFC 4648 §4). Decode rejects anything malformed.

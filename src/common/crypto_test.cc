@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <set>
 #include <vector>
 
 namespace eddy {
@@ -25,6 +27,17 @@ TEST(CryptoTest, Base64RoundTripsAndRejectsGarbage) {
   EXPECT_FALSE(Base64Decode("aGVsbG8").has_value());
   EXPECT_FALSE(Base64Decode("a$==").has_value());
   EXPECT_FALSE(Base64UrlDecode("a").has_value());
+}
+
+TEST(CryptoTest, UuidIsV4AndUnique) {
+  std::regex re("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = NewUuid();
+    ASSERT_TRUE(std::regex_match(id, re)) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
 }
 
 TEST(CryptoTest, UuidHasCanonicalForm) {

@@ -399,35 +399,6 @@ void ReadSystemAttributes(const json::value* v, Problems* types, Problems* inval
   }
 }
 
-// Same whole-request batch checks (and wording) as the engine; used when some entries are failed here
-// and only the rest go to the engine.
-std::optional<Error> CheckBatchIds(const std::vector<std::string>& ids, std::string_view entry_name) {
-  if (ids.empty()) {
-    return Error{Errc::kEmptyBatchRequest,
-                 "There should be at least one " + std::string(entry_name) + " in the request."};
-  }
-  if (ids.size() > 10) {
-    return Error{Errc::kTooManyEntriesInBatchRequest,
-                 "Maximum number of entries per request are 10. You have sent " +
-                     std::to_string(ids.size()) + "."};
-  }
-  std::set<std::string_view> seen;
-  for (const std::string& id : ids) {
-    bool valid = !id.empty() && id.size() <= 80;
-    for (char c : id) {
-      valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
-    }
-    if (!valid) {
-      return Error{Errc::kInvalidBatchEntryId,
-                   "A batch entry id can only contain alphanumeric characters, hyphens and "
-                   "underscores. It can be at most 80 letters long."};
-    }
-    if (!seen.insert(id).second) {
-      return Error{Errc::kBatchEntryIdsNotDistinct, "Id " + id + " repeated."};
-    }
-  }
-  return std::nullopt;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Building the response object
@@ -648,8 +619,8 @@ bool PrecheckPartialBatch(Engine& engine, const RequestContext& ctx, const std::
     ReplyError(done, std::move(queue).error());
     return false;
   }
-  if (auto e = CheckBatchIds(all_ids, entry_name)) {
-    ReplyError(done, std::move(*e));
+  if (auto s = ValidateBatchIds(all_ids, entry_name); !s) {
+    ReplyError(done, std::move(s).error());
     return false;
   }
   return true;

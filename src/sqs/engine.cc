@@ -140,8 +140,9 @@ bool ValidBatchId(const std::string& id) {
   return true;
 }
 
-// Whole-request checks shared by the three batch actions.
-Status ValidateBatch(const std::vector<std::string>& ids, std::string_view entry_name) {
+}  // namespace
+
+Status ValidateBatchIds(const std::vector<std::string>& ids, std::string_view entry_name) {
   if (ids.empty()) {
     return Fail(Errc::kEmptyBatchRequest, "There should be at least one " + std::string(entry_name) +
                                               " in the request.");
@@ -164,6 +165,8 @@ Status ValidateBatch(const std::vector<std::string>& ids, std::string_view entry
   }
   return {};
 }
+
+namespace {
 
 bool SelectsAll(const std::vector<std::string>& names) {
   for (const auto& n : names) {
@@ -937,7 +940,7 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
     ids.push_back(e.id);
     total += MessageSize(e.request.body, e.request.attributes);
   }
-  if (auto s = ValidateBatch(ids, "SendMessageBatchRequestEntry"); !s) return std::move(s).error();
+  if (auto s = ValidateBatchIds(ids, "SendMessageBatchRequestEntry"); !s) return std::move(s).error();
   if (total > 1048576) {
     return Fail(Errc::kBatchRequestTooLong,
                 "Batch requests cannot be longer than 1048576 bytes. You have sent " +
@@ -1125,7 +1128,7 @@ Result<BatchResult> Engine::DeleteMessageBatch(const RequestContext& ctx,
   std::lock_guard lock(mu_);
   Queue* q = FindQueueLocked(ctx, queue_url);
   if (q == nullptr) return QueueDoesNotExist();
-  if (auto s = ValidateBatch(ids, "DeleteMessageBatchRequestEntry"); !s) return std::move(s).error();
+  if (auto s = ValidateBatchIds(ids, "DeleteMessageBatchRequestEntry"); !s) return std::move(s).error();
   BatchResult result;
   for (const auto& e : entries) {
     if (auto s = DeleteLocked(*q, e.receipt_handle, &result.commit); !s) {
@@ -1203,7 +1206,7 @@ Result<BatchResult> Engine::ChangeMessageVisibilityBatch(const RequestContext& c
     std::lock_guard lock(mu_);
     Queue* q = FindQueueLocked(ctx, queue_url);
     if (q == nullptr) return QueueDoesNotExist();
-    if (auto s = ValidateBatch(ids, "ChangeMessageVisibilityBatchRequestEntry"); !s) {
+    if (auto s = ValidateBatchIds(ids, "ChangeMessageVisibilityBatchRequestEntry"); !s) {
       return std::move(s).error();
     }
     const int64_t now = clock_.NowMs();

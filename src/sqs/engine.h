@@ -80,6 +80,10 @@ struct BatchResult {
   uint64_t commit = 0;
 };
 
+// The whole-request checks the three batch actions share (empty, more than 10, malformed or repeated
+// entry ids), with AWS's wording. `entry_name` is e.g. "SendMessageBatchRequestEntry".
+Status ValidateBatchIds(const std::vector<std::string>& ids, std::string_view entry_name);
+
 class Engine {
  public:
   Engine(const Clock& clock, store::MessageStore& store, EngineOptions options = {});

@@ -5,10 +5,10 @@
 #include <boost/json.hpp>
 
 #include "aws/query_codec.h"
-#include "aws/request_id.h"
 #include "aws/shape.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
+#include "common/crypto.h"
 
 namespace eddy::sqs {
 namespace wire {
@@ -424,7 +424,7 @@ void HttpHandler::Handle(net::Request&& request, net::Responder respond) {
   }
   if (const std::string* trace = request.header("x-amzn-trace-id")) ctx.trace_header = *trace;
 
-  std::string request_id = aws::NewRequestId();
+  std::string request_id = NewUuid();
   const std::string* target = request.header("x-amz-target");
   const std::string* content_type = request.header("content-type");
   if (target != nullptr ||
