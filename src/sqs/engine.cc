@@ -800,27 +800,28 @@ Result<StringMap> Engine::ListQueueTags(const RequestContext& ctx, const std::st
 
 namespace {
 
-// Validates one message and builds its payload. `in_batch` selects AWS's batch wording.
-Result<std::shared_ptr<MessagePayload>> PreparePayload(const RequestContext& ctx, SendRequest& req,
-                                                       int64_t max_size, int64_t now, bool in_batch) {
+constexpr char kInvalidCharacters[] =
+    "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
+    "#xE000 to #xFFFD | #x10000 to #x10FFFF";
+
+// Validates one message and prepares everything its send needs, outside the engine lock: the payload,
+// its store encoding and the client's result. `in_batch` selects AWS's batch wording.
+Result<PreparedSend> PrepareSend(const RequestContext& ctx, SendRequest req, const SendLimits& limits,
+                                 int64_t now, bool in_batch) {
   if (req.body.empty()) return MissingParameter("MessageBody");
   if (!ValidMessageText(req.body)) {
-    return Fail(Errc::kInvalidMessageContents,
-                "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to "
-                "#xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF");
+    return Fail(Errc::kInvalidMessageContents, kInvalidCharacters);
   }
   for (const auto& [name, v] : req.attributes) {
     if (!v.is_binary() && !ValidMessageText(v.string_value)) {
-      return Fail(Errc::kInvalidMessageContents,
-                  "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to "
-                  "#xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF");
+      return Fail(Errc::kInvalidMessageContents, kInvalidCharacters);
     }
   }
-  if (MessageSize(req.body, req.attributes) > static_cast<size_t>(max_size)) {
+  if (MessageSize(req.body, req.attributes) > static_cast<size_t>(limits.max_size)) {
     return Fail(Errc::kInvalidParameterValue,
                 std::string(in_batch ? "One or more parameters cannot be validated"
                                      : "One or more parameters are invalid") +
-                    ". Reason: Message must be shorter than " + std::to_string(max_size) +
+                    ". Reason: Message must be shorter than " + std::to_string(limits.max_size) +
                     " bytes.");
   }
   if (req.delay_seconds && (*req.delay_seconds < 0 || *req.delay_seconds > 900)) {
@@ -842,28 +843,35 @@ Result<std::shared_ptr<MessagePayload>> PreparePayload(const RequestContext& ctx
   p->sender_id = ctx.account;
   p->sent_ms = now;
   if (req.group_id) p->group_id = *req.group_id;
-  return p;
-}
 
-SendResult ResultOf(const MessagePayload& p, const SendRequest& req) {
-  SendResult r;
-  r.message_id = p.message_id;
-  r.md5_of_body = p.md5_of_body;
-  r.md5_of_attributes = p.md5_of_attributes;
-  if (req.trace_header) {
+  PreparedSend out;
+  out.delay_seconds = req.delay_seconds.value_or(limits.queue_delay_seconds);
+  out.result.message_id = p->message_id;
+  out.result.md5_of_body = p->md5_of_body;
+  out.result.md5_of_attributes = p->md5_of_attributes;
+  if (req.trace_header) {  // only an explicit system attribute is digested, not the HTTP header
     MessageAttributes system;
     system["AWSTraceHeader"] = MessageAttributeValue{"String", *req.trace_header, {}};
-    r.md5_of_system_attributes = Md5OfAttributes(system);
+    out.result.md5_of_system_attributes = Md5OfAttributes(system);
   }
-  r.sequence_number = p.sequence_number;
-  return r;
+  out.result.sequence_number = p->sequence_number;
+  out.encoded = p->Encode();
+  out.payload = std::move(p);
+  return out;
 }
 
 }  // namespace
 
-Result<Engine::SendOutcome> Engine::SendLocked(Queue& q, std::shared_ptr<MessagePayload> payload,
-                                               std::string encoded, int64_t delay_seconds,
-                                               std::vector<Completion>* out) {
+Result<SendLimits> Engine::GetSendLimits(const RequestContext& ctx, const std::string& queue_url) {
+  std::lock_guard lock(mu_);
+  Queue* q = FindQueueLocked(ctx, queue_url);
+  if (q == nullptr) return QueueDoesNotExist();
+  return SendLimits{q->config.maximum_message_size, q->config.delay_seconds};
+}
+
+uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out) {
+  const std::shared_ptr<MessagePayload>& payload = send.payload;
+  const int64_t delay_seconds = send.delay_seconds;
   const int64_t now = payload->sent_ms;
   const uint64_t seq = next_seq_++;
   Message& m = q.messages[seq];
@@ -872,7 +880,7 @@ Result<Engine::SendOutcome> Engine::SendLocked(Queue& q, std::shared_ptr<Message
   store::MessageRecord rec;
   rec.seq = seq;
   rec.queue_id = q.id;
-  rec.payload = std::move(encoded);
+  rec.payload = std::move(send.encoded);
   if (delay_seconds > 0) {
     m.state = Message::State::kDelayed;
     ++q.delayed;
@@ -882,58 +890,37 @@ Result<Engine::SendOutcome> Engine::SendLocked(Queue& q, std::shared_ptr<Message
     m.state = Message::State::kVisible;
     q.ready.insert(q.ready.end(), seq);
   }
-  SendOutcome outcome;
   // The message must reach the store before a parked receive's update of it does.
-  outcome.commit = store_.Append(store::PutMessage{std::move(rec)});
+  const uint64_t commit = store_.Append(store::PutMessage{std::move(rec)});
   if (m.state == Message::State::kVisible && !q.waiters.empty()) ServeWaitersLocked(q, now, out);
-  return outcome;
+  return commit;
 }
 
 Result<Engine::SendOutcome> Engine::SendMessage(const RequestContext& ctx,
                                                 const std::string& queue_url, SendRequest request) {
-  const int64_t now = clock_.NowMs();
-  int64_t max_size, delay;
+  auto limits = GetSendLimits(ctx, queue_url);
+  if (!limits) return std::move(limits).error();
+  auto prepared = PrepareSend(ctx, std::move(request), *limits, clock_.NowMs(), false);
+  if (!prepared) return std::move(prepared).error();
+
+  std::vector<Completion> completions;
+  SendOutcome outcome;
   {
     std::lock_guard lock(mu_);
     Queue* q = FindQueueLocked(ctx, queue_url);
-    if (q == nullptr) return QueueDoesNotExist();
-    max_size = q->config.maximum_message_size;
-    delay = q->config.delay_seconds;
+    if (q == nullptr) return QueueDoesNotExist();  // deleted meanwhile
+    outcome.commit = SendLocked(*q, *prepared, &completions);
   }
-  // Validation, hashing and encoding happen outside the lock.
-  SendRequest original_flags;
-  original_flags.trace_header = request.trace_header;
-  if (request.delay_seconds) delay = *request.delay_seconds;
-  auto payload = PreparePayload(ctx, request, max_size, now, false);
-  if (!payload) return std::move(payload).error();
-  SendResult result = ResultOf(**payload, original_flags);
-  std::string encoded = (*payload)->Encode();
-
-  std::vector<Completion> completions;
-  Result<SendOutcome> outcome = [&]() -> Result<SendOutcome> {
-    std::lock_guard lock(mu_);
-    Queue* q = FindQueueLocked(ctx, queue_url);
-    if (q == nullptr) return QueueDoesNotExist();
-    return SendLocked(*q, std::move(*payload), std::move(encoded), delay, &completions);
-  }();
   for (auto& c : completions) c();
-  if (!outcome) return outcome;
-  outcome->result = std::move(result);
+  outcome.result = std::move(prepared->result);
   return outcome;
 }
 
 Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
                                                  const std::string& queue_url,
                                                  std::vector<BatchSendEntry> entries) {
-  const int64_t now = clock_.NowMs();
-  int64_t max_size, queue_delay;
-  {
-    std::lock_guard lock(mu_);
-    Queue* q = FindQueueLocked(ctx, queue_url);
-    if (q == nullptr) return QueueDoesNotExist();
-    max_size = q->config.maximum_message_size;
-    queue_delay = q->config.delay_seconds;
-  }
+  auto limits = GetSendLimits(ctx, queue_url);
+  if (!limits) return std::move(limits).error();
   std::vector<std::string> ids;
   size_t total = 0;
   for (const auto& e : entries) {
@@ -948,36 +935,24 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
   }
 
   BatchSendResult result;
-  struct Prepared {
-    std::string id;
-    std::shared_ptr<MessagePayload> payload;
-    std::string encoded;
-    int64_t delay;
-    SendResult result;
-  };
-  std::vector<Prepared> prepared;
+  const int64_t now = clock_.NowMs();
+  std::vector<std::pair<std::string, PreparedSend>> prepared;
   for (auto& e : entries) {
-    SendRequest flags;
-    flags.trace_header = e.request.trace_header;
-    int64_t delay = e.request.delay_seconds.value_or(queue_delay);
-    auto payload = PreparePayload(ctx, e.request, max_size, now, true);
-    if (!payload) {
-      result.failed.push_back({e.id, payload.error().code, payload.error().message, true});
-      continue;
+    auto p = PrepareSend(ctx, std::move(e.request), *limits, now, true);
+    if (!p) {
+      result.failed.push_back({e.id, p.error().code, p.error().message, true});
+    } else {
+      prepared.emplace_back(std::move(e.id), std::move(*p));
     }
-    SendResult r = ResultOf(**payload, flags);
-    std::string encoded = (*payload)->Encode();
-    prepared.push_back({e.id, std::move(*payload), std::move(encoded), delay, std::move(r)});
   }
   std::vector<Completion> completions;
   {
     std::lock_guard lock(mu_);
     Queue* q = FindQueueLocked(ctx, queue_url);
     if (q == nullptr) return QueueDoesNotExist();
-    for (auto& p : prepared) {
-      auto outcome = SendLocked(*q, std::move(p.payload), std::move(p.encoded), p.delay, &completions);
-      result.commit = outcome->commit;
-      result.successful.emplace_back(std::move(p.id), std::move(p.result));
+    for (auto& [id, p] : prepared) {  // in request order, as AWS enqueues them
+      result.commit = SendLocked(*q, p, &completions);
+      result.successful.emplace_back(std::move(id), std::move(p.result));
     }
   }
   for (auto& c : completions) c();

@@ -36,6 +36,20 @@ namespace eddy::sqs {
 
 struct TakenMessage;  // engine.cc
 
+// What a send needs to know about its queue, read before validating outside the lock.
+struct SendLimits {
+  int64_t max_size = 0;
+  int64_t queue_delay_seconds = 0;
+};
+
+// A validated message, ready to enqueue.
+struct PreparedSend {
+  std::shared_ptr<MessagePayload> payload;
+  std::string encoded;  // payload in store encoding
+  int64_t delay_seconds = 0;
+  SendResult result;
+};
+
 struct EngineOptions {
   // Standard-queue in-flight limit; a short-poll receive beyond it fails with OverLimit.
   int64_t max_inflight_standard = 120000;
@@ -180,9 +194,9 @@ class Engine {
   void ServeWaitersLocked(Queue& q, int64_t now, std::vector<Completion>* out);
   std::vector<TakenMessage> TakeLocked(Queue& q, const ReceiveRequest& request, int64_t now,
                                        uint64_t* commit);
-  Result<SendOutcome> SendLocked(Queue& q, std::shared_ptr<MessagePayload> payload,
-                                 std::string encoded, int64_t delay_seconds,
-                                 std::vector<Completion>* out);
+  Result<SendLimits> GetSendLimits(const RequestContext& ctx, const std::string& queue_url);
+  // Enqueues; returns the store ticket. Consumes send.encoded.
+  uint64_t SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out);
   Status DeleteLocked(Queue& q, const std::string& handle, uint64_t* commit);
   Status ChangeVisibilityLocked(Queue& q, const std::string& handle, int64_t timeout, int64_t now,
                                 uint64_t* commit, std::vector<Completion>* out);
