@@ -58,9 +58,11 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------------------------------------- helpers
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Ports below the ephemeral range (32768+ by default), so no client socket of an earlier run holds one
+# (ElasticMQ does not bind with SO_REUSEADDR).
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! ss -Htan "sport = :$1" | grep -q .; }
 pick_port() {
-  local p=$((20000 + RANDOM % 20000))
+  local p=$((20000 + RANDOM % 12000))
   while ! port_free "$p"; do p=$((p + 1)); done
   echo "$p"
 }
@@ -82,12 +84,14 @@ start_server() {
   local out
   if ! out=$("$SQSBENCH" --port="$port" --label="$label" --benchmarks=health --start_ns="$t0" "${health[@]}" \
       --health_timeout_ms=60000); then
-    log "$label did not become healthy; log:"
-    tail -20 "$WORK/$label.log" >&2
+    log "$label did not become healthy; its log (first and last lines):"
+    head -15 "$WORK/$label.log" >&2
+    echo "..." >&2
+    tail -5 "$WORK/$label.log" >&2
     stop_server
     return 1
   fi
-  echo "$out" >&2
+  grep -v "^RESULT" <<<"$out" >&2 || true
   local ms
   ms=$(sed -n 's/^RESULT .* ms=\([0-9.]*\).*/\1/p' <<<"$out")
   record "$label" health_ms "$ms"
@@ -115,7 +119,8 @@ run_bench() {
   done || log "$label ($protocol): sqsbench failed"
 }
 
-MAIN="--benchmarks=send,send-batch,recv-delete,longpoll"
+# recv-delete first: on a fresh server its RSS with the backlog is not inflated by earlier runs' queues.
+MAIN="--benchmarks=recv-delete,send,send-batch,longpoll"
 
 # ---------------------------------------------------------------------------------------------- servers
 START=$(date -u +%Y%m%dT%H%M%SZ)
@@ -228,7 +233,7 @@ row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
 
 # Start-up and memory.
 h() { echo "${R[$1|-|$2|value]:-}"; }
-kb2mb() { [[ -n $1 ]] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+kb2mb() { if [[ -n $1 && $1 != -1* ]]; then num "$(awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }')" 1; fi; }
 d=$(h eddy-durable health_ms) e=$(h elasticmq health_ms)
 row "start → healthy (ms)" "$(num "$d" 1)" "$(num "$(h eddy-memory health_ms)" 1)" "$(num "$e" 1)" \
   "$(num "$(h moto health_ms)" 1)" "$(ratio "$d" "$e" 0)" "< 50 $(check "$d" '<' 50)"
@@ -236,8 +241,16 @@ d=$(kb2mb "$(h eddy-durable idle_rss_kb)") e=$(kb2mb "$(h elasticmq idle_rss_kb)
 row "idle RSS (MB)" "$d" "$(kb2mb "$(h eddy-memory idle_rss_kb)")" "$e" "$(kb2mb "$(h moto idle_rss_kb)")" \
   "$(ratio "$d" "$e" 0)" "< 20 $(check "$d" '<' 20)"
 d=$(kb2mb "$(h eddy-durable peak_rss_kb)") e=$(kb2mb "$(h elasticmq peak_rss_kb)")
-row "peak RSS, main workloads (MB)" "$d" "$(kb2mb "$(h eddy-memory peak_rss_kb)")" "$e" \
+row "peak RSS (VmHWM) after the main workloads (MB)" "$d" "$(kb2mb "$(h eddy-memory peak_rss_kb)")" "$e" \
   "$(kb2mb "$(h moto peak_rss_kb)")" "$(ratio "$d" "$e" 0)" ""
+
+vals=()
+for c in "${COLS[@]}"; do
+  v=${R[$c|query|recv-delete|backlog_rss_kb]:-}
+  vals+=("$(kb2mb "$v")")
+done
+d=${vals[0]} e=${vals[2]}
+row "RSS holding the recv-delete backlog (MB)" "${vals[@]}" "$(ratio "$d" "$e" 0)" ""
 
 declare -A NAME=([send]="SendMessage" [send-batch]="SendMessageBatch (10)" [recv-delete]="Receive(10) + DeleteBatch")
 declare -A TARGET=([send]=20000 [send-batch]=100000 [recv-delete]=20000)

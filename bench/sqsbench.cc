@@ -267,6 +267,14 @@ ServerCpu ReadServerCpu(int pid) {
   return cpu;
 }
 
+// Resident set size of the server in kB (VmRSS), or -1.
+int64_t ServerRssKb(int pid) {
+  std::string s;
+  if (pid <= 0 || !ReadFile("/proc/" + std::to_string(pid) + "/status", &s)) return -1;
+  size_t p = s.find("VmRSS:");
+  return p == std::string::npos ? -1 : std::strtoll(s.c_str() + p + 6, nullptr, 10);
+}
+
 // ------------------------------------------------------------------------------------------------ encoding
 
 bool Unreserved(unsigned char c) {
@@ -1251,6 +1259,7 @@ void BenchRecvDelete(const Api& api) {
   std::string q = CreateQueue(api, "recv-delete");
   Pool pool(FLAGS.connections);
   int64_t filled = Prefill(api, q, FLAGS.prefill, pool);
+  int64_t rss_kb = ServerRssKb(FLAGS.server_pid);  // holding the backlog
   RecvDeleteWorkload w(api, q, filled);
   Window a = Window::Now();
   Runner r(w, pool);
@@ -1261,7 +1270,8 @@ void BenchRecvDelete(const Api& api) {
   r.Join();
   int64_t msgs = w.counters.msgs.load();
   char kv[200], human[200];
-  std::snprintf(kv, sizeof kv, " prefill=%" PRId64 " empty_receives=%" PRId64, filled, w.counters.empty_receives.load());
+  std::snprintf(kv, sizeof kv, " prefill=%" PRId64 " empty_receives=%" PRId64 " backlog_rss_kb=%" PRId64, filled,
+                w.counters.empty_receives.load(), rss_kb);
   std::snprintf(human, sizeof human, "  [backlog %" PRId64 "%s]", filled, msgs < filled ? ", NOT drained" : "");
   Report("recv-delete", msgs, w.counters.errors.load() + (filled - std::min(msgs, filled)), Between(a, b), kv, human);
   DeleteQueue(api, q);
@@ -1278,7 +1288,7 @@ void BenchRecvScaling(const Api& api) {
     std::string q = CreateQueue(api, "recv-scaling");
     int64_t in_queue = 0, measured = 0, errors = 0;
     Measure total;
-    total.server_ns = total.server_sched_ns = 0;
+    if (FLAGS.server_pid > 0) total.server_ns = total.server_sched_ns = 0;
     int rounds = 0;
     while (measured < FLAGS.scaling_msgs && rounds < 10000) {
       ++rounds;
@@ -1295,8 +1305,10 @@ void BenchRecvScaling(const Api& api) {
       Window wb = Window::Now();
       Measure m = Between(wa, wb);
       total.secs += m.secs;
-      total.server_ns += std::max(0.0, m.server_ns);
-      total.server_sched_ns += std::max(0.0, m.server_sched_ns);
+      if (FLAGS.server_pid > 0) {
+        total.server_ns += std::max(0.0, m.server_ns);
+        total.server_sched_ns += std::max(0.0, m.server_sched_ns);
+      }
       total.client_ns += m.client_ns;
       int64_t got = w.counters.msgs.load();
       measured += got;
