@@ -9,52 +9,11 @@
 #include "common/codec.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "sqs/engine_internal.h"
 #include "sqs/queue_attributes.h"
 #include "sqs/receipt.h"
 
 namespace eddy::sqs {
-
-// ---------------------------------------------------------------------------------------------------
-// State
-
-struct Engine::Message {
-  enum class State : uint8_t { kDelayed, kVisible, kInFlight };
-  uint64_t seq = 0;
-  PayloadPtr payload;
-  State state = State::kVisible;
-  int64_t visible_at = 0;  // when a delayed or in-flight message becomes visible
-  int32_t receive_count = 0;
-  int64_t first_receive_ms = 0;
-  uint64_t receipt_nonce = 0;
-  int64_t received_at = 0;  // start of the current receive, for the 12-hour visibility cap
-};
-
-struct Engine::Queue {
-  uint64_t id = 0;
-  std::string key;  // region/account/name
-  std::string region;
-  std::string account;
-  std::string name;
-  QueueConfig config;
-  StringMap tags;
-  int64_t created_ms = 0;
-  int64_t modified_ms = 0;
-  int64_t last_purge_ms = INT64_MIN / 2;
-
-  std::map<uint64_t, Message> messages;  // every message, by seq (= send order)
-  std::set<uint64_t> ready;              // visible messages, by seq
-  size_t delayed = 0;
-  size_t in_flight = 0;
-  std::deque<uint64_t> waiters;  // parked long polls, oldest first
-};
-
-struct Engine::Waiter {
-  uint64_t id = 0;
-  uint64_t queue_id = 0;
-  int64_t deadline = 0;
-  ReceiveRequest request;
-  ReceiveCallback done;
-};
 
 namespace {
 
@@ -200,16 +159,6 @@ uint64_t NextNonce() {
 }
 
 }  // namespace
-
-// Everything a receive needs to build its answer outside the lock.
-struct TakenMessage {
-  PayloadPtr payload;
-  uint64_t queue_id;
-  uint64_t seq;
-  uint64_t nonce;
-  int32_t receive_count;
-  int64_t first_receive_ms;
-};
 
 static ReceivedMessage BuildReceived(const TakenMessage& t, const ReceiveRequest& req,
                                      const std::string& receipt_key) {
@@ -418,6 +367,7 @@ int64_t Engine::NextDeadlineLocked() const {
   if (!timers_.empty()) next = std::min(next, std::get<0>(*timers_.begin()));
   if (!waiter_deadlines_.empty()) next = std::min(next, waiter_deadlines_.begin()->first);
   if (!queues_.empty()) next = std::min(next, next_retention_sweep_ms_);
+  if (!move_tasks_.empty()) next = std::min(next, NextMoveTaskDeadlineLocked());
   return next;
 }
 
@@ -478,6 +428,7 @@ void Engine::AdvanceLocked(int64_t now, std::vector<Completion>* out) {
     next_retention_sweep_ms_ = now + kRetentionSweepIntervalMs;
     for (auto& [key, q] : queues_) ExpireLocked(*q, now);
   }
+  if (!move_tasks_.empty()) AdvanceMoveTasksLocked(now, out);
 }
 
 void Engine::MakeVisibleLocked(Queue& q, Message& m) {
@@ -869,18 +820,19 @@ Result<SendLimits> Engine::GetSendLimits(const RequestContext& ctx, const std::s
   return SendLimits{q->config.maximum_message_size, q->config.delay_seconds};
 }
 
-uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out) {
-  const std::shared_ptr<MessagePayload>& payload = send.payload;
-  const int64_t delay_seconds = send.delay_seconds;
-  const int64_t now = payload->sent_ms;
+store::PutMessage Engine::EnqueueLocked(Queue& q, PayloadPtr payload, std::string encoded,
+                                       int64_t delay_seconds, int32_t receive_count) {
+  const int64_t now = clock_.NowMs();
   const uint64_t seq = next_seq_++;
   Message& m = q.messages[seq];
   m.seq = seq;
-  m.payload = payload;
+  m.payload = std::move(payload);
+  m.receive_count = receive_count;
   store::MessageRecord rec;
   rec.seq = seq;
   rec.queue_id = q.id;
-  rec.payload = std::move(send.encoded);
+  rec.payload = std::move(encoded);
+  rec.receive_count = receive_count;
   if (delay_seconds > 0) {
     m.state = Message::State::kDelayed;
     ++q.delayed;
@@ -890,9 +842,14 @@ uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion
     m.state = Message::State::kVisible;
     q.ready.insert(q.ready.end(), seq);
   }
+  return store::PutMessage{std::move(rec)};
+}
+
+uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out) {
+  store::PutMessage put = EnqueueLocked(q, send.payload, std::move(send.encoded), send.delay_seconds, 0);
   // The message must reach the store before a parked receive's update of it does.
-  const uint64_t commit = store_.Append(store::PutMessage{std::move(rec)});
-  if (m.state == Message::State::kVisible && !q.waiters.empty()) ServeWaitersLocked(q, now, out);
+  const uint64_t commit = store_.Append(std::move(put));
+  if (!q.waiters.empty()) ServeWaitersLocked(q, clock_.NowMs(), out);
   return commit;
 }
 

@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -81,6 +82,19 @@ struct BatchSendResult {
   std::vector<std::pair<std::string, SendResult>> successful;  // (entry id, result)
   std::vector<BatchError> failed;
   uint64_t commit = 0;
+};
+
+// One message move task as ListMessageMoveTasks reports it.
+struct MoveTaskInfo {
+  std::string task_handle;  // only while RUNNING
+  std::string status;       // RUNNING, COMPLETED, CANCELLING, CANCELLED, FAILED
+  std::string source_arn;
+  std::string destination_arn;                  // empty = not given at start
+  std::optional<int64_t> max_per_second;        // only if given at start
+  int64_t moved = 0;
+  int64_t to_move = 0;
+  std::string failure_reason;  // only FAILED
+  int64_t started_ms = 0;
 };
 
 struct ReceiptEntry {  // DeleteMessageBatch / ChangeMessageVisibilityBatch entry
@@ -158,6 +172,22 @@ class Engine {
                                                    const std::string& queue_url,
                                                    const std::vector<ReceiptEntry>& entries);
 
+  // ---- Dead-letter queues and message move tasks (move_tasks.cc) ----
+  Result<ListQueuesResult> ListDeadLetterSourceQueues(const RequestContext& ctx,
+                                                      const std::string& queue_url,
+                                                      int64_t max_results,
+                                                      const std::string& next_token);
+  // Returns the task handle.
+  Result<std::string> StartMessageMoveTask(const RequestContext& ctx, const std::string& source_arn,
+                                           const std::string& destination_arn,
+                                           std::optional<int64_t> max_per_second);
+  // Returns ApproximateNumberOfMessagesMoved.
+  Result<int64_t> CancelMessageMoveTask(const RequestContext& ctx, const std::string& task_handle);
+  // Newest first; max_results 1..10 (the API layer applies the default of 1).
+  Result<std::vector<MoveTaskInfo>> ListMessageMoveTasks(const RequestContext& ctx,
+                                                         const std::string& source_arn,
+                                                         int64_t max_results);
+
   // ---- Time ----
   // Applies everything due at clock.NowMs(): delays and visibility timeouts ending, long polls timing
   // out, retention expiry. Completes woken receives after releasing the lock.
@@ -177,6 +207,7 @@ class Engine {
   struct Message;
   struct Queue;
   struct Waiter;
+  struct MoveTask;  // move_tasks.cc
   using Completion = std::function<void()>;
 
   // Helpers named *Locked expect mu_ held.
@@ -195,6 +226,11 @@ class Engine {
   std::vector<TakenMessage> TakeLocked(Queue& q, const ReceiveRequest& request, int64_t now,
                                        uint64_t* commit);
   Result<SendLimits> GetSendLimits(const RequestContext& ctx, const std::string& queue_url);
+  // Adds a message to `q` (visible, or delayed) and returns its store record without appending it,
+  // so callers can append it alone or atomically with other changes. After appending, a visible
+  // message may satisfy parked receives: call ServeWaitersLocked.
+  store::PutMessage EnqueueLocked(Queue& q, PayloadPtr payload, std::string encoded,
+                                  int64_t delay_seconds, int32_t receive_count);
   // Enqueues; returns the store ticket. Consumes send.encoded.
   uint64_t SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out);
   Status DeleteLocked(Queue& q, const std::string& handle, uint64_t* commit);
@@ -202,6 +238,10 @@ class Engine {
                                 uint64_t* commit, std::vector<Completion>* out);
   void NotifyTimerLocked(int64_t deadline);
   void TimerLoop();
+  Queue* FindQueueByArnLocked(const std::string& arn);
+  // Move tasks (move_tasks.cc): run the steps that are due, and say when the next one is.
+  void AdvanceMoveTasksLocked(int64_t now, std::vector<Completion>* out);
+  int64_t NextMoveTaskDeadlineLocked() const;
 
   const Clock& clock_;
   store::MessageStore& store_;
@@ -221,6 +261,8 @@ class Engine {
   std::set<std::pair<int64_t, uint64_t>> waiter_deadlines_;  // (deadline, waiter id)
   std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;
   int64_t next_retention_sweep_ms_ = 0;
+  std::map<uint64_t, std::unique_ptr<MoveTask>> move_tasks_;  // by task id, oldest first
+  uint64_t next_move_task_id_ = 1;
 
   std::condition_variable timer_cv_;
   std::thread timer_thread_;

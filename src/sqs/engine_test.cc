@@ -322,6 +322,10 @@ class RecordingStore final : public store::MessageStore {
     log.push_back(std::move(m));
     return log.size();
   }
+  uint64_t AppendAtomic(std::vector<store::Mutation> ms) override {
+    for (auto& m : ms) log.push_back(std::move(m));
+    return log.size();
+  }
   void WhenDurable(uint64_t, std::function<void()> fn) override { fn(); }
   void Close() override {}
   std::vector<store::Mutation> log;

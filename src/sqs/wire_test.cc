@@ -293,6 +293,10 @@ class DeferredStore final : public store::MessageStore {
     std::lock_guard lock(mu_);
     return ++appended_;
   }
+  uint64_t AppendAtomic(std::vector<store::Mutation> ms) override {
+    std::lock_guard lock(mu_);
+    return appended_ += ms.size();
+  }
   void WhenDurable(uint64_t ticket, std::function<void()> fn) override {
     {
       std::lock_guard lock(mu_);

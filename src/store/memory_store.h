@@ -13,6 +13,7 @@ class MemoryStore final : public MessageStore {
     return Status::Ok();
   }
   uint64_t Append(Mutation) override { return 0; }
+  uint64_t AppendAtomic(std::vector<Mutation>) override { return 0; }
   void WhenDurable(uint64_t, std::function<void()> fn) override { fn(); }
   void Close() override {}
 };

@@ -17,6 +17,7 @@
 #include <functional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "common/status.h"
 
@@ -94,6 +95,9 @@ class MessageStore {
   virtual Status Load(LoadVisitor& visitor, uint64_t* max_seq, uint64_t* max_queue_id) = 0;
 
   virtual uint64_t Append(Mutation mutation) = 0;
+  // Appends several mutations that become durable together or not at all (e.g. a message moving
+  // between queues: its put and its delete). Returns the ticket of the last one.
+  virtual uint64_t AppendAtomic(std::vector<Mutation> mutations) = 0;
   virtual void WhenDurable(uint64_t ticket, std::function<void()> fn) = 0;
 
   // Makes everything appended so far durable and stops background work. Idempotent.

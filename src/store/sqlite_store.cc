@@ -329,22 +329,31 @@ Status SqliteStore::Load(LoadVisitor& visitor, uint64_t* max_seq, uint64_t* max_
 }
 
 uint64_t SqliteStore::Append(Mutation mutation) {
+  std::vector<Mutation> one;
+  one.push_back(std::move(mutation));
+  return AppendAtomic(std::move(one));
+}
+
+uint64_t SqliteStore::AppendAtomic(std::vector<Mutation> mutations) {
   uint64_t ticket;
   bool wake;
+  const size_t n = mutations.size();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
       log::Error("SqliteStore: Append() after Close(); the change cannot be persisted");
       std::abort();
     }
-    pending_.push_back(std::move(mutation));
-    ticket = ++last_ticket_;
+    // The writer swaps out all of pending_ at once, so these land in the same transaction.
+    for (auto& m : mutations) pending_.push_back(std::move(m));
+    last_ticket_ += n;
+    ticket = last_ticket_;
     // Only the first append after the writer went idle pays for a wake-up.
     wake = writer_waiting_;
     writer_waiting_ = false;
   }
   if (wake) cv_.notify_one();
-  stat_mutations_.fetch_add(1, std::memory_order_relaxed);
+  stat_mutations_.fetch_add(n, std::memory_order_relaxed);
   return ticket;
 }
 

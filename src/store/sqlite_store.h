@@ -63,6 +63,8 @@ class SqliteStore final : public MessageStore {
 
   Status Load(LoadVisitor& visitor, uint64_t* max_seq, uint64_t* max_queue_id) override;
   uint64_t Append(Mutation mutation) override;
+  // One batch is one transaction, so mutations pushed under one lock are committed together.
+  uint64_t AppendAtomic(std::vector<Mutation> mutations) override;
   void WhenDurable(uint64_t ticket, std::function<void()> fn) override;
   void Close() override;
 
