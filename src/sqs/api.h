@@ -5,10 +5,11 @@
 // here (http_handler.cc), and rendered back from it.
 //
 // What is validated here: request shape and JSON types (SerializationException), required members
-// (MissingParameter), per-parameter ranges that are not queue-dependent (ReceiveMessage,
-// ListQueues.MaxResults) and message attributes (names, data types, values, base64). The engine
+// (MissingParameter), per-parameter ranges that are not queue-dependent (ReceiveMessage, the
+// MaxResults of the list actions), the format of MessageGroupId / MessageDeduplicationId /
+// ReceiveRequestAttemptId and message attributes (names, data types, values, base64). The engine
 // validates everything that depends on queue state (body characters, sizes, delays, queue names and
-// attributes, receipt handles, batch ids).
+// attributes, receipt handles, batch ids, FIFO rules, ARNs and move-task rates).
 //
 // Thread-safety: stateless apart from the engine reference; Handle() may be called from any thread.
 

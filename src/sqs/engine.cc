@@ -19,6 +19,7 @@ namespace {
 
 constexpr int64_t kMaxVisibilityMs = 43200LL * 1000;
 constexpr int64_t kRetentionSweepIntervalMs = 1000;
+constexpr int64_t kDeduplicationWindowMs = 5 * 60 * 1000;  // also the ReceiveRequestAttemptId window
 constexpr char kReceiptKeyMeta[] = "sqs.receipt_key";
 constexpr uint8_t kQueueStateVersion = 1;
 
@@ -145,6 +146,9 @@ bool SelectsAttribute(const std::vector<std::string>& patterns, const std::strin
   return false;
 }
 
+// FIFO sequence numbers: 20 decimal digits, strictly increasing, derived from the message's seq.
+std::string SequenceNumber(uint64_t seq) { return std::to_string(10'000'000'000'000'000'000ULL + seq); }
+
 uint64_t NextNonce() {
   // splitmix64 seeded from the OS: unpredictable enough for a nonce that is HMAC-protected anyway.
   thread_local uint64_t state = [] {
@@ -189,8 +193,8 @@ static ReceivedMessage BuildReceived(const TakenMessage& t, const ReceiveRequest
     if (!p.deduplication_id.empty() && want("MessageDeduplicationId")) {
       out.system_attributes["MessageDeduplicationId"] = p.deduplication_id;
     }
-    if (!p.sequence_number.empty() && want("SequenceNumber")) {
-      out.system_attributes["SequenceNumber"] = p.sequence_number;
+    if (t.fifo && want("SequenceNumber")) {
+      out.system_attributes["SequenceNumber"] = SequenceNumber(t.seq);
     }
     if (!p.dead_letter_source_arn.empty() && want("DeadLetterQueueSourceArn")) {
       out.system_attributes["DeadLetterQueueSourceArn"] = p.dead_letter_source_arn;
@@ -239,6 +243,7 @@ eddy::Status Engine::Recover() {
   RecoveryVisitor v;
   v.on_meta = [&](const std::string& k, const std::string& value) {
     if (k == kReceiptKeyMeta) receipt_key_ = value;
+    if (k.rfind("sqs.move_task.", 0) == 0) RecoverMoveTaskLocked(k, value);
   };
   v.on_queue = [&](store::QueueRecord&& rec) {
     auto q = std::make_unique<Queue>();
@@ -279,14 +284,12 @@ eddy::Status Engine::Recover() {
     m.first_receive_ms = rec.first_receive_ms;
     m.receipt_nonce = rec.receipt_nonce;
     m.received_at = now;
+    m.state = Message::State::kDetached;
     if (rec.visible_at_ms > now) {
-      m.state = rec.receive_count > 0 ? Message::State::kInFlight : Message::State::kDelayed;
-      (m.state == Message::State::kInFlight ? q.in_flight : q.delayed)++;
-      m.visible_at = rec.visible_at_ms;
-      timers_.emplace(m.visible_at, q.id, m.seq);
+      AttachLocked(q, m, rec.receive_count > 0 ? Message::State::kInFlight : Message::State::kDelayed,
+                   rec.visible_at_ms);
     } else {
-      m.state = Message::State::kVisible;
-      q.ready.insert(q.ready.end(), m.seq);
+      AttachLocked(q, m, Message::State::kVisible, 0);
     }
   };
   uint64_t max_seq = 0, max_queue_id = 0;
@@ -366,6 +369,7 @@ int64_t Engine::NextDeadlineLocked() const {
   int64_t next = INT64_MAX;
   if (!timers_.empty()) next = std::min(next, std::get<0>(*timers_.begin()));
   if (!waiter_deadlines_.empty()) next = std::min(next, waiter_deadlines_.begin()->first);
+  if (!pending_wakeups_.empty()) return INT64_MIN;
   if (!queues_.empty()) next = std::min(next, next_retention_sweep_ms_);
   if (!move_tasks_.empty()) next = std::min(next, NextMoveTaskDeadlineLocked());
   return next;
@@ -405,9 +409,13 @@ void Engine::AdvanceLocked(int64_t now, std::vector<Completion>* out) {
     Queue& q = *qit->second;
     auto mit = q.messages.find(seq);
     if (mit == q.messages.end()) continue;
-    MakeVisibleLocked(q, mit->second);
+    AttachLocked(q, mit->second, Message::State::kVisible, 0);
     if (!q.waiters.empty()) woken.insert(&q);
   }
+  for (uint64_t id : pending_wakeups_) {
+    if (auto it = queues_by_id_.find(id); it != queues_by_id_.end()) woken.insert(it->second);
+  }
+  pending_wakeups_.clear();
   for (Queue* q : woken) ServeWaitersLocked(*q, now, out);
 
   while (!waiter_deadlines_.empty() && waiter_deadlines_.begin()->first <= now) {
@@ -431,34 +439,84 @@ void Engine::AdvanceLocked(int64_t now, std::vector<Completion>* out) {
   if (!move_tasks_.empty()) AdvanceMoveTasksLocked(now, out);
 }
 
-void Engine::MakeVisibleLocked(Queue& q, Message& m) {
-  if (m.state == Message::State::kVisible) return;
-  if (m.state == Message::State::kDelayed) --q.delayed;
-  if (m.state == Message::State::kInFlight) --q.in_flight;
-  timers_.erase({m.visible_at, q.id, m.seq});
-  m.state = Message::State::kVisible;
-  q.ready.insert(m.seq);
+// Every message is in exactly one state, and each state has its indexes: visible messages are in
+// q.ready (and, FIFO, in their group's ready set); delayed and in-flight ones have a timer. Detach and
+// Attach are the only code that touches those indexes and counters.
+void Engine::DetachLocked(Queue& q, Message& m) {
+  switch (m.state) {
+    case Message::State::kVisible: q.ready.erase(m.seq); break;
+    case Message::State::kDelayed: --q.delayed; timers_.erase({m.visible_at, q.id, m.seq}); break;
+    case Message::State::kInFlight: --q.in_flight; timers_.erase({m.visible_at, q.id, m.seq}); break;
+    case Message::State::kDetached: return;
+  }
+  if (q.config.fifo_queue && m.state != Message::State::kDelayed) {
+    Queue::Group& g = q.groups[m.payload->group_id];
+    if (m.state == Message::State::kVisible) g.ready.erase(m.seq);
+    if (m.state == Message::State::kInFlight) --g.in_flight;
+    RelistGroupLocked(q, m.payload->group_id);
+  }
+  m.state = Message::State::kDetached;
 }
 
-void Engine::ScheduleLocked(Queue& q, Message& m, int64_t visible_at) {
-  if (m.state == Message::State::kDelayed || m.state == Message::State::kInFlight) {
-    timers_.erase({m.visible_at, q.id, m.seq});
+void Engine::AttachLocked(Queue& q, Message& m, Message::State state, int64_t visible_at) {
+  DetachLocked(q, m);
+  m.state = state;
+  switch (state) {
+    case Message::State::kVisible: q.ready.insert(m.seq); break;
+    case Message::State::kDelayed: ++q.delayed; break;
+    case Message::State::kInFlight: ++q.in_flight; break;
+    case Message::State::kDetached: return;
   }
-  m.visible_at = visible_at;
-  timers_.emplace(visible_at, q.id, m.seq);
-  NotifyTimerLocked(visible_at);
+  if (state != Message::State::kVisible) {
+    m.visible_at = visible_at;
+    timers_.emplace(visible_at, q.id, m.seq);
+    NotifyTimerLocked(visible_at);
+  }
+  if (q.config.fifo_queue && state != Message::State::kDelayed) {
+    Queue::Group& g = q.groups[m.payload->group_id];
+    if (state == Message::State::kVisible) g.ready.insert(m.seq);
+    if (state == Message::State::kInFlight) ++g.in_flight;
+    RelistGroupLocked(q, m.payload->group_id);
+  }
+}
+
+void Engine::RelistGroupLocked(Queue& q, const std::string& group_id) {
+  auto it = q.groups.find(group_id);
+  if (it == q.groups.end()) return;
+  Queue::Group& g = it->second;
+  if (g.listed_seq != 0) q.available.erase({g.listed_seq, group_id});
+  g.listed_seq = 0;
+  if (g.in_flight == 0 && !g.ready.empty()) {
+    g.listed_seq = *g.ready.begin();
+    q.available.emplace(g.listed_seq, group_id);
+  } else if (g.in_flight == 0 && g.ready.empty()) {
+    q.groups.erase(it);
+  }
+}
+
+bool Engine::HasReceivableLocked(const Queue& q) const {
+  return q.config.fifo_queue ? !q.available.empty() : !q.ready.empty();
 }
 
 void Engine::RemoveMessageLocked(Queue& q, uint64_t seq) {
   auto it = q.messages.find(seq);
   if (it == q.messages.end()) return;
-  Message& m = it->second;
-  switch (m.state) {
-    case Message::State::kVisible: q.ready.erase(seq); break;
-    case Message::State::kDelayed: --q.delayed; timers_.erase({m.visible_at, q.id, seq}); break;
-    case Message::State::kInFlight: --q.in_flight; timers_.erase({m.visible_at, q.id, seq}); break;
-  }
+  DetachLocked(q, it->second);
   q.messages.erase(it);
+}
+
+void Engine::ClearMessagesLocked(Queue& q) {
+  for (auto& [seq, m] : q.messages) {
+    if (m.state == Message::State::kDelayed || m.state == Message::State::kInFlight) {
+      timers_.erase({m.visible_at, q.id, seq});
+    }
+  }
+  q.messages.clear();
+  q.ready.clear();
+  q.delayed = q.in_flight = 0;
+  q.groups.clear();
+  q.available.clear();
+  q.attempts.clear();
 }
 
 // Retention: messages are kept in send order, so the expired ones are a prefix of q.messages.
@@ -525,6 +583,30 @@ Status ValidateTags(const StringMap& tags) {
 
 }  // namespace
 
+// The dead-letter target must exist, be of the same type, and let this queue use it
+// (RedriveAllowPolicy). Wording inferred from LocalStack's AWS recordings where AWS's is unknown.
+Status Engine::ValidateRedriveLocked(const std::string& source_arn, const QueueConfig& config) {
+  if (config.redrive_target_arn.empty()) return {};
+  auto invalid = [&](const std::string& reason) {
+    return InvalidParameterValue(config.redrive_policy, "RedrivePolicy", reason);
+  };
+  Queue* dlq = FindQueueByArnLocked(config.redrive_target_arn);
+  if (dlq == nullptr) return invalid("Dead letter target does not exist.");
+  if (dlq->config.fifo_queue != config.fifo_queue) {
+    return invalid("Dead-letter queue must be same type of queue as the source.");
+  }
+  const std::string& allow = dlq->config.redrive_allow_policy;
+  const bool denied =
+      allow.find("\"denyAll\"") != std::string::npos ||
+      (allow.find("\"byQueue\"") != std::string::npos &&
+       allow.find("\"" + source_arn + "\"") == std::string::npos);
+  if (denied) {
+    return invalid("Queue " + source_arn + " does not have permission to use " +
+                   config.redrive_target_arn + " as a dead-letter queue.");
+  }
+  return {};
+}
+
 Result<CreateQueueResult> Engine::CreateQueue(const RequestContext& ctx, const std::string& name,
                                               const StringMap& attributes, const StringMap& tags) {
   QueueConfig config;
@@ -573,6 +655,11 @@ Result<CreateQueueResult> Engine::CreateQueue(const RequestContext& ctx, const s
     }
     recently_deleted_.erase(it);
   }
+  if (auto s = ValidateRedriveLocked(
+          "arn:aws:sqs:" + ctx.region + ":" + ctx.account + ":" + name, config);
+      !s) {
+    return std::move(s).error();
+  }
   auto q = std::make_unique<Queue>();
   q->id = next_queue_id_++;
   q->key = key;
@@ -603,9 +690,7 @@ Result<Ack> Engine::DeleteQueue(const RequestContext& ctx, const std::string& qu
       completions.push_back([done = std::move(it->second->done)] { done(ReceiveResult{}); });
       waiters_.erase(it);
     }
-    for (auto& [seq, m] : q->messages) {
-      if (m.state != Message::State::kVisible) timers_.erase({m.visible_at, q->id, seq});
-    }
+    ClearMessagesLocked(*q);
     ack.commit = store_.Append(store::DropQueue{q->id});
     recently_deleted_[q->key] = clock_.NowMs();
     queues_by_id_.erase(q->id);
@@ -693,6 +778,9 @@ Result<Ack> Engine::SetQueueAttributes(const RequestContext& ctx, const std::str
   if (q == nullptr) return QueueDoesNotExist();
   QueueConfig config = q->config;
   if (auto s = ApplyQueueAttributes(attributes, &config); !s) return std::move(s).error();
+  if (attributes.count("RedrivePolicy") > 0) {
+    if (auto s = ValidateRedriveLocked(QueueArn(*q), config); !s) return std::move(s).error();
+  }
   q->config = std::move(config);
   q->modified_ms = clock_.NowMs();
   return Ack{PersistQueueLocked(*q)};
@@ -708,12 +796,7 @@ Result<Ack> Engine::PurgeQueue(const RequestContext& ctx, const std::string& que
                 "Only one PurgeQueue operation on " + q->name + " is allowed every 60 seconds.");
   }
   q->last_purge_ms = now;
-  for (auto& [seq, m] : q->messages) {
-    if (m.state != Message::State::kVisible) timers_.erase({m.visible_at, q->id, seq});
-  }
-  q->messages.clear();
-  q->ready.clear();
-  q->delayed = q->in_flight = 0;
+  ClearMessagesLocked(*q);
   return Ack{store_.Append(store::PurgeMessages{q->id})};
 }
 
@@ -779,12 +862,32 @@ Result<PreparedSend> PrepareSend(const RequestContext& ctx, SendRequest req, con
     return InvalidParameterValue(std::to_string(*req.delay_seconds), "DelaySeconds",
                                  "DelaySeconds must be >= 0 and <= 900.");
   }
-  if (req.deduplication_id) {
+  std::string deduplication_id;
+  if (limits.fifo) {
+    if (!req.group_id) return MissingParameter("MessageGroupId");
+    // 0 means "the queue's delay", anything else is not allowed on FIFO queues (AWS's text, sic).
+    if (req.delay_seconds && *req.delay_seconds != 0) {
+      return InvalidParameterValue(std::to_string(*req.delay_seconds), "DelaySeconds",
+                                   "The request include parameter that is not valid for this queue "
+                                   "type.");
+    }
+    req.delay_seconds.reset();
+    if (req.deduplication_id) {
+      deduplication_id = *req.deduplication_id;
+    } else if (limits.content_based_deduplication) {
+      deduplication_id = Sha256Hex(req.body);
+    } else {
+      return Fail(Errc::kInvalidParameterValue,
+                  "The queue should either have ContentBasedDeduplication enabled or "
+                  "MessageDeduplicationId provided explicitly");
+    }
+  } else if (req.deduplication_id) {
     return InvalidParameterValue(*req.deduplication_id, "MessageDeduplicationId",
                                  "The request includes a parameter that is not valid for this "
                                  "queue type.");
   }
   auto p = std::make_shared<MessagePayload>();
+  p->deduplication_id = std::move(deduplication_id);
   p->message_id = NewUuid();
   p->md5_of_body = Md5Hex(req.body);
   p->body = std::move(req.body);
@@ -805,7 +908,6 @@ Result<PreparedSend> PrepareSend(const RequestContext& ctx, SendRequest req, con
     system["AWSTraceHeader"] = MessageAttributeValue{"String", *req.trace_header, {}};
     out.result.md5_of_system_attributes = Md5OfAttributes(system);
   }
-  out.result.sequence_number = p->sequence_number;
   out.encoded = p->Encode();
   out.payload = std::move(p);
   return out;
@@ -817,7 +919,8 @@ Result<SendLimits> Engine::GetSendLimits(const RequestContext& ctx, const std::s
   std::lock_guard lock(mu_);
   Queue* q = FindQueueLocked(ctx, queue_url);
   if (q == nullptr) return QueueDoesNotExist();
-  return SendLimits{q->config.maximum_message_size, q->config.delay_seconds};
+  return SendLimits{q->config.maximum_message_size, q->config.delay_seconds, q->config.fifo_queue,
+                    q->config.content_based_deduplication};
 }
 
 store::PutMessage Engine::EnqueueLocked(Queue& q, PayloadPtr payload, std::string encoded,
@@ -833,23 +936,46 @@ store::PutMessage Engine::EnqueueLocked(Queue& q, PayloadPtr payload, std::strin
   rec.queue_id = q.id;
   rec.payload = std::move(encoded);
   rec.receive_count = receive_count;
+  m.state = Message::State::kDetached;
   if (delay_seconds > 0) {
-    m.state = Message::State::kDelayed;
-    ++q.delayed;
-    ScheduleLocked(q, m, now + delay_seconds * 1000);
+    AttachLocked(q, m, Message::State::kDelayed, now + delay_seconds * 1000);
     rec.visible_at_ms = m.visible_at;
   } else {
-    m.state = Message::State::kVisible;
-    q.ready.insert(q.ready.end(), seq);
+    AttachLocked(q, m, Message::State::kVisible, 0);
   }
   return store::PutMessage{std::move(rec)};
 }
 
 uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out) {
+  const int64_t now = clock_.NowMs();
+  std::string dedup_key;
+  if (q.config.fifo_queue) {
+    // A deduplication id seen in the last 5 minutes (even if that message is gone) is accepted
+    // again without enqueueing anything, answering with the original message.
+    while (!q.dedup_expiry.empty() && q.dedup_expiry.front().first <= now) {
+      auto it = q.dedup.find(q.dedup_expiry.front().second);
+      if (it != q.dedup.end() && it->second.expires_ms <= now) q.dedup.erase(it);
+      q.dedup_expiry.pop_front();
+    }
+    dedup_key = q.config.deduplication_scope == "messageGroup"
+                    ? send.payload->group_id + '\n' + send.payload->deduplication_id
+                    : send.payload->deduplication_id;
+    if (auto it = q.dedup.find(dedup_key); it != q.dedup.end()) {
+      send.result.message_id = it->second.message_id;
+      send.result.sequence_number = SequenceNumber(it->second.seq);
+      return it->second.commit;
+    }
+  }
   store::PutMessage put = EnqueueLocked(q, send.payload, std::move(send.encoded), send.delay_seconds, 0);
+  const uint64_t seq = put.message.seq;
   // The message must reach the store before a parked receive's update of it does.
   const uint64_t commit = store_.Append(std::move(put));
-  if (!q.waiters.empty()) ServeWaitersLocked(q, clock_.NowMs(), out);
+  if (q.config.fifo_queue) {
+    send.result.sequence_number = SequenceNumber(seq);
+    q.dedup[dedup_key] = {now + kDeduplicationWindowMs, send.payload->message_id, seq, commit};
+    q.dedup_expiry.emplace_back(now + kDeduplicationWindowMs, std::move(dedup_key));
+  }
+  if (!q.waiters.empty()) ServeWaitersLocked(q, now, out);
   return commit;
 }
 
@@ -896,6 +1022,10 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
   std::vector<std::pair<std::string, PreparedSend>> prepared;
   for (auto& e : entries) {
     auto p = PrepareSend(ctx, std::move(e.request), *limits, now, true);
+    if (!p && limits->fifo &&
+        (p.error().code == Errc::kMissingParameter || p.error().message.find("ContentBasedDeduplication") != std::string::npos)) {
+      return std::move(p).error();  // FIFO group/deduplication rules fail the whole batch
+    }
     if (!p) {
       result.failed.push_back({e.id, p.error().code, p.error().message, true});
     } else {
@@ -919,38 +1049,116 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
 // ---------------------------------------------------------------------------------------------------
 // Receiving
 
+// The next message a receive should take: standard queues take the oldest visible message; FIFO
+// queues keep taking from the group they started with (in order) and then move to the unblocked group
+// whose oldest visible message is oldest. Returns 0 when there is none.
+uint64_t Engine::NextReceivableLocked(Queue& q, const std::string& current_group) const {
+  if (!q.config.fifo_queue) return q.ready.empty() ? 0 : *q.ready.begin();
+  if (!current_group.empty()) {
+    auto it = q.groups.find(current_group);
+    if (it != q.groups.end() && !it->second.ready.empty()) return *it->second.ready.begin();
+  }
+  return q.available.empty() ? 0 : q.available.begin()->first;
+}
+
 std::vector<TakenMessage> Engine::TakeLocked(Queue& q, const ReceiveRequest& req, int64_t now,
                                              uint64_t* commit) {
   std::vector<TakenMessage> taken;
   const int64_t visibility_ms = req.visibility_timeout.value_or(q.config.visibility_timeout) * 1000;
   const int64_t retention_cutoff = now - q.config.message_retention_period * 1000;
-  while (static_cast<int64_t>(taken.size()) < req.max_messages && !q.ready.empty()) {
-    const uint64_t seq = *q.ready.begin();
+
+  // FIFO: a repeated ReceiveRequestAttemptId returns the same messages and handles, with their
+  // visibility reset, as long as none of them was deleted or changed since.
+  Queue::Attempt* attempt = nullptr;
+  if (q.config.fifo_queue && req.receive_request_attempt_id) {
+    auto [it, inserted] = q.attempts.try_emplace(*req.receive_request_attempt_id);
+    attempt = &it->second;
+    bool replay = !inserted && attempt->expires_ms > now && !attempt->taken.empty();
+    for (const auto& [seq, nonce] : attempt->taken) {
+      auto mit = q.messages.find(seq);
+      replay = replay && mit != q.messages.end() && mit->second.state == Message::State::kInFlight &&
+               mit->second.receipt_nonce == nonce;
+    }
+    if (replay) {
+      for (const auto& [seq, nonce] : attempt->taken) {
+        Message& m = q.messages.at(seq);
+        AttachLocked(q, m, Message::State::kInFlight, now + visibility_ms);
+        *commit = store_.Append(store::UpdateMessage{
+            {seq, m.visible_at, m.receive_count, m.first_receive_ms, m.receipt_nonce}});
+        taken.push_back({m.payload, q.id, seq, m.receipt_nonce, m.receive_count, m.first_receive_ms,
+                     q.config.fifo_queue});
+      }
+      return taken;
+    }
+    attempt->taken.clear();
+    attempt->expires_ms = now + kDeduplicationWindowMs;
+  }
+
+  std::string group;  // FIFO: the group this receive is taking from
+  while (static_cast<int64_t>(taken.size()) < req.max_messages) {
+    const uint64_t seq = NextReceivableLocked(q, group);
+    if (seq == 0) break;
     Message& m = q.messages.at(seq);
     if (m.payload->sent_ms <= retention_cutoff) {  // expired, not yet swept
       RemoveMessageLocked(q, seq);
       *commit = store_.Append(store::DeleteMessage{seq});
       continue;
     }
-    q.ready.erase(q.ready.begin());
-    m.state = Message::State::kInFlight;
-    ++q.in_flight;
-    ++m.receive_count;
-    if (m.receive_count == 1) m.first_receive_ms = now;
+    // The receive that would exceed maxReceiveCount moves the message to the dead-letter queue
+    // instead of returning it, and goes on looking for others.
+    if (q.config.max_receive_count > 0 && m.receive_count >= q.config.max_receive_count &&
+        DeadLetterLocked(q, seq, now, commit)) {
+      continue;
+    }
+    group = m.payload->group_id;
+    if (m.receive_count++ == 0) m.first_receive_ms = now;
     m.receipt_nonce = NextNonce();
     m.received_at = now;
-    m.visible_at = now + visibility_ms;
-    timers_.emplace(m.visible_at, q.id, seq);
-    NotifyTimerLocked(m.visible_at);
+    AttachLocked(q, m, Message::State::kInFlight, now + visibility_ms);
     *commit = store_.Append(store::UpdateMessage{
         {seq, m.visible_at, m.receive_count, m.first_receive_ms, m.receipt_nonce}});
-    taken.push_back({m.payload, q.id, seq, m.receipt_nonce, m.receive_count, m.first_receive_ms});
+    taken.push_back({m.payload, q.id, seq, m.receipt_nonce, m.receive_count, m.first_receive_ms,
+                     q.config.fifo_queue});
+    if (attempt != nullptr) attempt->taken.emplace_back(seq, m.receipt_nonce);
   }
   return taken;
 }
 
+bool Engine::DeadLetterLocked(Queue& q, uint64_t seq, int64_t now, uint64_t* commit) {
+  Queue* dlq = FindQueueByArnLocked(q.config.redrive_target_arn);
+  if (dlq == nullptr || dlq == &q || dlq->config.fifo_queue != q.config.fifo_queue) return false;
+  const Message& m = q.messages.at(seq);
+  // Same MessageId, body and attributes, and the receive count so far; standard queues keep the
+  // original enqueue time (retention counts from it), FIFO ones restart it and take the MessageId as
+  // deduplication id (reference/sqs.md §5).
+  auto payload = std::make_shared<MessagePayload>(*m.payload);
+  payload->dead_letter_source_arn = QueueArn(q);
+  if (q.config.fifo_queue) {
+    payload->sent_ms = now;
+    payload->deduplication_id = payload->message_id;
+  }
+  std::string encoded = payload->Encode();
+  const int32_t receive_count = m.receive_count;
+  const int64_t first_receive_ms = m.first_receive_ms;
+  store::PutMessage put = EnqueueLocked(*dlq, std::move(payload), std::move(encoded), 0, receive_count);
+  put.message.first_receive_ms = first_receive_ms;
+  dlq->messages.at(put.message.seq).first_receive_ms = first_receive_ms;
+  RemoveMessageLocked(q, seq);
+  std::vector<store::Mutation> move;
+  move.push_back(std::move(put));
+  move.push_back(store::DeleteMessage{seq});
+  *commit = store_.AppendAtomic(std::move(move));  // leaves one queue and enters the other together
+  // Parked receives on the dead-letter queue are served on the next tick, not from inside this take
+  // (a chain of dead-letter queues must not recurse).
+  if (!dlq->waiters.empty()) {
+    pending_wakeups_.insert(dlq->id);
+    NotifyTimerLocked(now);
+  }
+  return true;
+}
+
 void Engine::ServeWaitersLocked(Queue& q, int64_t now, std::vector<Completion>* out) {
-  while (!q.waiters.empty() && !q.ready.empty()) {
+  while (!q.waiters.empty() && HasReceivableLocked(q)) {
     const uint64_t id = q.waiters.front();
     q.waiters.pop_front();
     auto it = waiters_.find(id);
@@ -989,10 +1197,10 @@ void Engine::ReceiveMessage(const RequestContext& ctx, const std::string& queue_
     }
     if (q == nullptr) {
       error = QueueDoesNotExist().error;
-    } else if (q->ready.empty() && wait == 0 &&
+    } else if (!q->config.fifo_queue && q->ready.empty() && wait == 0 &&
                static_cast<int64_t>(q->in_flight) >= options_.max_inflight_standard) {
       error = Error{Errc::kOverLimit, "Too many messages in flight."};
-    } else if (!q->ready.empty() || wait == 0 || stopping_) {
+    } else if (HasReceivableLocked(*q) || wait == 0 || stopping_) {
       taken = TakeLocked(*q, request, now, &commit);
       key = receipt_key_;
     } else {
@@ -1029,14 +1237,30 @@ Unexpected<Error> InvalidReceipt(const std::string& handle) {
               "The input receipt handle \"" + handle + "\" is not a valid receipt handle.");
 }
 
+Unexpected<Error> ExpiredReceipt(const std::string& handle) {
+  return InvalidParameterValue(handle, "ReceiptHandle", "The receipt handle has expired.");
+}
+
 }  // namespace
+
+// The handle of the receive that still holds the message (its visibility has not run out, even if
+// the timer that makes it visible has not fired yet).
+bool Engine::IsCurrentReceipt(const Message& m, const Receipt& receipt, int64_t now) {
+  return m.state == Message::State::kInFlight && m.receipt_nonce == receipt.nonce &&
+         m.visible_at > now;
+}
 
 Status Engine::DeleteLocked(Queue& q, const std::string& handle, uint64_t* commit) {
   auto receipt = DecodeReceipt(handle, receipt_key_);
   if (!receipt || receipt->queue_id != q.id) return InvalidReceipt(handle);
-  // Standard queues: any handle of the message deletes it, even an expired or superseded one, and
-  // deleting a message that is already gone succeeds (reference/sqs.md §4.4).
-  if (q.messages.count(receipt->seq) == 0) return {};
+  // Deleting a message that is already gone succeeds (reference/sqs.md §4.4). Standard queues:
+  // any handle of the message deletes it, even an expired or superseded one. FIFO queues: only the
+  // handle of the current receive, while the message is still in flight.
+  auto it = q.messages.find(receipt->seq);
+  if (it == q.messages.end()) return {};
+  if (q.config.fifo_queue && !IsCurrentReceipt(it->second, *receipt, clock_.NowMs())) {
+    return ExpiredReceipt(handle);
+  }
   RemoveMessageLocked(q, receipt->seq);
   *commit = store_.Append(store::DeleteMessage{receipt->seq});
   return {};
@@ -1088,24 +1312,26 @@ Status Engine::ChangeVisibilityLocked(Queue& q, const std::string& handle, int64
   }
   Message& m = it->second;
   // A handle whose visibility already ran out, or that a later receive superseded, changes nothing:
-  // AWS answers 200 for standard queues.
-  if (m.state != Message::State::kInFlight || m.receipt_nonce != receipt->nonce) return {};
+  // AWS answers 200 for standard queues, and "expired" for FIFO queues.
+  if (!IsCurrentReceipt(m, *receipt, now)) {
+    if (q.config.fifo_queue) return ExpiredReceipt(handle);
+    return {};
+  }
   const int64_t visible_at = now + timeout * 1000;
   if (visible_at - m.received_at > kMaxVisibilityMs) {
     return InvalidParameterValue(std::to_string(timeout), "VisibilityTimeout",
                                  "Total VisibilityTimeout for the message is beyond the limit "
                                  "[43200 seconds]");
   }
+  // Stored before a parked receive that this change wakes stores its own update of the message.
+  *commit = store_.Append(store::UpdateMessage{
+      {m.seq, visible_at, m.receive_count, m.first_receive_ms, m.receipt_nonce}});
   if (timeout == 0) {
-    MakeVisibleLocked(q, m);
-    m.visible_at = now;
+    AttachLocked(q, m, Message::State::kVisible, 0);
     if (!q.waiters.empty()) ServeWaitersLocked(q, now, out);
   } else {
-    ScheduleLocked(q, m, visible_at);
+    AttachLocked(q, m, Message::State::kInFlight, visible_at);
   }
-  *commit = store_.Append(store::UpdateMessage{
-      {m.seq, m.state == Message::State::kInFlight ? m.visible_at : now, m.receive_count,
-       m.first_receive_ms, m.receipt_nonce}});
   return {};
 }
 

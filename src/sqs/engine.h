@@ -35,17 +35,20 @@
 
 namespace eddy::sqs {
 
-struct TakenMessage;  // engine.cc
+struct TakenMessage;  // engine_internal.h
+struct Receipt;       // receipt.h
 
 // What a send needs to know about its queue, read before validating outside the lock.
 struct SendLimits {
   int64_t max_size = 0;
   int64_t queue_delay_seconds = 0;
+  bool fifo = false;
+  bool content_based_deduplication = false;
 };
 
 // A validated message, ready to enqueue.
 struct PreparedSend {
-  std::shared_ptr<MessagePayload> payload;
+  std::shared_ptr<MessagePayload> payload;  // FIFO: carries the deduplication id
   std::string encoded;  // payload in store encoding
   int64_t delay_seconds = 0;
   SendResult result;
@@ -208,6 +211,7 @@ class Engine {
   struct Queue;
   struct Waiter;
   struct MoveTask;  // move_tasks.cc
+  enum class MessageState : uint8_t;
   using Completion = std::function<void()>;
 
   // Helpers named *Locked expect mu_ held.
@@ -216,15 +220,23 @@ class Engine {
   std::string QueueArn(const Queue& q) const;
   std::string EncodeQueueState(const Queue& q) const;
   uint64_t PersistQueueLocked(Queue& q);
+  Status ValidateRedriveLocked(const std::string& source_arn, const QueueConfig& config);
   void AdvanceLocked(int64_t now, std::vector<Completion>* out);
   int64_t NextDeadlineLocked() const;
-  void MakeVisibleLocked(Queue& q, Message& m);
-  void ScheduleLocked(Queue& q, Message& m, int64_t visible_at);
+  void DetachLocked(Queue& q, Message& m);
+  // `visible_at` is when a delayed or in-flight message becomes visible; ignored for kVisible.
+  void AttachLocked(Queue& q, Message& m, MessageState state, int64_t visible_at);
+  void RelistGroupLocked(Queue& q, const std::string& group_id);
+  bool HasReceivableLocked(const Queue& q) const;
   void RemoveMessageLocked(Queue& q, uint64_t seq);
+  void ClearMessagesLocked(Queue& q);
   void ExpireLocked(Queue& q, int64_t now);
   void ServeWaitersLocked(Queue& q, int64_t now, std::vector<Completion>* out);
+  uint64_t NextReceivableLocked(Queue& q, const std::string& current_group) const;
   std::vector<TakenMessage> TakeLocked(Queue& q, const ReceiveRequest& request, int64_t now,
                                        uint64_t* commit);
+  // Moves message `seq` of `q` to q's dead-letter queue; false (nothing done) if there is none.
+  bool DeadLetterLocked(Queue& q, uint64_t seq, int64_t now, uint64_t* commit);
   Result<SendLimits> GetSendLimits(const RequestContext& ctx, const std::string& queue_url);
   // Adds a message to `q` (visible, or delayed) and returns its store record without appending it,
   // so callers can append it alone or atomically with other changes. After appending, a visible
@@ -233,6 +245,7 @@ class Engine {
                                   int64_t delay_seconds, int32_t receive_count);
   // Enqueues; returns the store ticket. Consumes send.encoded.
   uint64_t SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out);
+  static bool IsCurrentReceipt(const Message& m, const Receipt& receipt, int64_t now);
   Status DeleteLocked(Queue& q, const std::string& handle, uint64_t* commit);
   Status ChangeVisibilityLocked(Queue& q, const std::string& handle, int64_t timeout, int64_t now,
                                 uint64_t* commit, std::vector<Completion>* out);
@@ -261,6 +274,7 @@ class Engine {
   std::set<std::pair<int64_t, uint64_t>> waiter_deadlines_;  // (deadline, waiter id)
   std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;
   int64_t next_retention_sweep_ms_ = 0;
+  std::set<uint64_t> pending_wakeups_;  // queues whose parked receives the next tick serves
   std::map<uint64_t, std::unique_ptr<MoveTask>> move_tasks_;  // by task id, oldest first
   uint64_t next_move_task_id_ = 1;
 
@@ -268,6 +282,14 @@ class Engine {
   std::thread timer_thread_;
   int64_t timer_wake_at_ = INT64_MIN;  // when the sleeping timer thread wakes; INT64_MIN = awake
   bool stopping_ = false;
+
+  // move_tasks.cc helpers
+  // Restores one task from its meta record (called for keys starting with "sqs.move_task.").
+  void RecoverMoveTaskLocked(const std::string& key, const std::string& value);
+  void RunMoveTaskLocked(MoveTask& task, int64_t now, std::vector<Completion>* out);
+  uint64_t PersistMoveTaskLocked(const MoveTask& task);
+  void TrimMoveTasksLocked(const std::string& source_arn);
+  bool IsDeadLetterQueueLocked(const std::string& arn) const;
 };
 
 }  // namespace eddy::sqs

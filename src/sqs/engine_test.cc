@@ -296,6 +296,7 @@ TEST_F(EngineTest, MessageAttributeSelectionAndDigest) {
 }
 
 TEST_F(EngineTest, RedrivePolicyIsNormalisedAndValidated) {
+  ASSERT_TRUE(engine_.CreateQueue(ctx_, "dlq", {}, {}).ok());
   ASSERT_TRUE(engine_.SetQueueAttributes(
       ctx_, url_,
       {{"RedrivePolicy",
@@ -349,6 +350,159 @@ TEST(EngineOrderTest, SendThatWakesALongPollIsStoredBeforeTheReceive) {
   ASSERT_GE(store.log.size(), 2u);
   EXPECT_TRUE(std::holds_alternative<store::PutMessage>(store.log[store.log.size() - 2]));
   EXPECT_TRUE(std::holds_alternative<store::UpdateMessage>(store.log.back()));
+}
+
+TEST_F(EngineTest, RedrivePolicyNeedsAnExistingDeadLetterQueueOfTheSameType) {
+  auto missing = engine_.SetQueueAttributes(
+      ctx_, url_,
+      {{"RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:nope","maxReceiveCount":1})"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::kInvalidParameterValue);
+  ASSERT_TRUE(engine_.CreateQueue(ctx_, "f.fifo", {{"FifoQueue", "true"}}, {}).ok());
+  auto mixed = engine_.SetQueueAttributes(
+      ctx_, url_,
+      {{"RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:f.fifo","maxReceiveCount":1})"}});
+  ASSERT_FALSE(mixed.ok());
+  ASSERT_TRUE(engine_.CreateQueue(ctx_, "closed", {{"RedriveAllowPolicy", R"({"redrivePermission":"denyAll"})"}}, {}).ok());
+  auto denied = engine_.SetQueueAttributes(
+      ctx_, url_,
+      {{"RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:closed","maxReceiveCount":1})"}});
+  ASSERT_FALSE(denied.ok());
+}
+
+TEST_F(EngineTest, MessageMovesToDeadLetterQueueOnTheReceiveThatExceedsMaxReceiveCount) {
+  std::string dlq = engine_.CreateQueue(ctx_, "dlq", {}, {})->queue_url;
+  ASSERT_TRUE(engine_.SetQueueAttributes(
+      ctx_, url_,
+      {{"RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":2})"}}).ok());
+  std::string id = Send("poison");
+  EXPECT_EQ(ReceiveNow(1, 0).size(), 1u);  // visibility 0: back at once
+  EXPECT_EQ(ReceiveNow(1, 0).size(), 1u);
+  EXPECT_TRUE(ReceiveNow(1, 0).empty());   // third receive moves it instead
+  EXPECT_EQ(Attr("ApproximateNumberOfMessages"), "0");
+  url_ = dlq;
+  auto got = ReceiveNow();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload->message_id, id);
+  EXPECT_EQ(got[0].system_attributes.at("ApproximateReceiveCount"), "3");
+  EXPECT_EQ(got[0].system_attributes.at("ApproximateFirstReceiveTimestamp"),
+            std::to_string(clock_.NowMs()));
+  EXPECT_EQ(got[0].system_attributes.at("DeadLetterQueueSourceArn"),
+            "arn:aws:sqs:us-east-1:000000000000:q");
+  auto sources = engine_.ListDeadLetterSourceQueues(ctx_, dlq, 0, "");
+  ASSERT_TRUE(sources.ok());
+  EXPECT_EQ(sources->queue_urls, std::vector<std::string>{"http://localhost:4566/000000000000/q"});
+}
+
+class FifoTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    EngineTest::SetUp();
+    url_ = engine_.CreateQueue(ctx_, "f.fifo", {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}}, {})
+               ->queue_url;
+  }
+  Result<Engine::SendOutcome> SendTo(const std::string& group, const std::string& body,
+                                     std::optional<std::string> dedup = std::nullopt) {
+    SendRequest r;
+    r.body = body;
+    r.group_id = group;
+    r.deduplication_id = dedup;
+    return engine_.SendMessage(ctx_, url_, std::move(r));
+  }
+  std::vector<std::string> Bodies(const std::vector<ReceivedMessage>& ms) {
+    std::vector<std::string> out;
+    for (const auto& m : ms) out.push_back(m.payload->body);
+    return out;
+  }
+};
+
+TEST_F(FifoTest, GroupIsBlockedWhileAMessageIsInFlight) {
+  ASSERT_TRUE(SendTo("a", "a1").ok());
+  ASSERT_TRUE(SendTo("a", "a2").ok());
+  ASSERT_TRUE(SendTo("b", "b1").ok());
+  auto first = ReceiveNow(1);
+  EXPECT_EQ(Bodies(first), std::vector<std::string>{"a1"});
+  EXPECT_EQ(Bodies(ReceiveNow(10)), std::vector<std::string>{"b1"});  // group a is blocked
+  EXPECT_TRUE(ReceiveNow(10).empty());
+  ASSERT_TRUE(engine_.DeleteMessage(ctx_, url_, first[0].receipt_handle).ok());
+  EXPECT_EQ(Bodies(ReceiveNow(10)), std::vector<std::string>{"a2"});
+}
+
+TEST_F(FifoTest, OneReceiveTakesSeveralMessagesOfAGroupInOrder) {
+  for (std::string b : {"a1", "b1", "a2", "a3"}) ASSERT_TRUE(SendTo(b.substr(0, 1), b).ok());
+  EXPECT_EQ(Bodies(ReceiveNow(10)), (std::vector<std::string>{"a1", "a2", "a3", "b1"}));
+}
+
+TEST_F(FifoTest, ExpiredMessageIsRedeliveredBeforeLaterOnes) {
+  ASSERT_TRUE(SendTo("a", "a1").ok());
+  ASSERT_TRUE(SendTo("a", "a2").ok());
+  EXPECT_EQ(Bodies(ReceiveNow(1, 5)), std::vector<std::string>{"a1"});
+  clock_.Advance(5000);
+  EXPECT_EQ(Bodies(ReceiveNow(1)), std::vector<std::string>{"a1"});
+}
+
+TEST_F(FifoTest, DeduplicationWindowOutlivesTheMessage) {
+  auto first = SendTo("g", "same");
+  auto dup = SendTo("g", "same");
+  ASSERT_TRUE(first.ok() && dup.ok());
+  EXPECT_EQ(dup->result.message_id, first->result.message_id);
+  EXPECT_EQ(dup->result.sequence_number, first->result.sequence_number);
+  auto got = ReceiveNow();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(engine_.DeleteMessage(ctx_, url_, got[0].receipt_handle).ok());
+  EXPECT_EQ(SendTo("g", "same")->result.message_id, first->result.message_id);
+  EXPECT_TRUE(ReceiveNow().empty());
+  clock_.Advance(5 * 60 * 1000);
+  EXPECT_NE(SendTo("g", "same")->result.message_id, first->result.message_id);
+}
+
+TEST_F(FifoTest, MessageGroupScopeDeduplicatesPerGroup) {
+  ASSERT_TRUE(engine_.SetQueueAttributes(ctx_, url_, {{"DeduplicationScope", "messageGroup"}}).ok());
+  auto a = SendTo("a", "x", "d");
+  auto b = SendTo("b", "y", "d");
+  EXPECT_NE(a->result.message_id, b->result.message_id);
+}
+
+TEST_F(FifoTest, SequenceNumbersIncrease) {
+  auto a = SendTo("a", "1");
+  auto b = SendTo("a", "2");
+  EXPECT_EQ(a->result.sequence_number.size(), 20u);
+  EXPECT_LT(a->result.sequence_number, b->result.sequence_number);
+}
+
+TEST_F(FifoTest, SendRulesAreEnforced) {
+  SendRequest no_group;
+  no_group.body = "x";
+  EXPECT_EQ(engine_.SendMessage(ctx_, url_, no_group).error().message,
+            "The request must contain the parameter MessageGroupId.");
+  SendRequest delayed;
+  delayed.body = "x";
+  delayed.group_id = "g";
+  delayed.delay_seconds = 2;
+  EXPECT_EQ(engine_.SendMessage(ctx_, url_, delayed).error().message,
+            "Value 2 for parameter DelaySeconds is invalid. Reason: The request include parameter "
+            "that is not valid for this queue type.");
+}
+
+TEST_F(FifoTest, ReceiveRequestAttemptIdReplaysTheSameMessages) {
+  ASSERT_TRUE(SendTo("a", "a1").ok());
+  ReceiveRequest r;
+  r.max_messages = 10;
+  r.receive_request_attempt_id = "attempt-1";
+  auto* first = Receive(r);
+  auto* again = Receive(r);
+  ASSERT_EQ((**first)->messages.size(), 1u);
+  ASSERT_EQ((**again)->messages.size(), 1u);
+  EXPECT_EQ((**again)->messages[0].receipt_handle, (**first)->messages[0].receipt_handle);
+}
+
+TEST_F(FifoTest, DeleteWithAnExpiredHandleFails) {
+  ASSERT_TRUE(SendTo("a", "a1").ok());
+  auto got = ReceiveNow(1, 1);
+  clock_.Advance(1000);
+  auto r = engine_.DeleteMessage(ctx_, url_, got[0].receipt_handle);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("The receipt handle has expired."), std::string::npos);
 }
 
 TEST_F(EngineTest, ShutdownCompletesParkedReceives) {

@@ -37,7 +37,6 @@ std::string MessagePayload::Encode() const {
   w.I64(sent_ms);
   w.Str(group_id);
   w.Str(deduplication_id);
-  w.Str(sequence_number);
   w.Str(dead_letter_source_arn);
   return out;
 }
@@ -64,7 +63,7 @@ std::optional<MessagePayload> MessagePayload::Decode(std::string_view bytes) {
   }
   if (!r.Str(&p.md5_of_attributes) || !r.Str(&p.trace_header) || !r.Str(&p.sender_id) ||
       !r.I64(&p.sent_ms) || !r.Str(&p.group_id) || !r.Str(&p.deduplication_id) ||
-      !r.Str(&p.sequence_number) || !r.Str(&p.dead_letter_source_arn) || !r.done()) {
+      !r.Str(&p.dead_letter_source_arn) || !r.done()) {
     return std::nullopt;
   }
   return p;

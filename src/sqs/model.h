@@ -25,6 +25,8 @@ struct QueueConfig {
   int64_t visibility_timeout = 30;
   std::string policy;                // empty = unset
   std::string redrive_policy;        // normalised JSON, empty = unset
+  std::string redrive_target_arn;    // parsed from redrive_policy
+  int64_t max_receive_count = 0;     // parsed from redrive_policy; 0 = no dead-letter queue
   std::string redrive_allow_policy;  // empty = unset
   std::string kms_master_key_id;     // empty = unset
   int64_t kms_data_key_reuse_period_seconds = 300;
@@ -57,7 +59,6 @@ struct MessagePayload {
   int64_t sent_ms = 0;
   std::string group_id;                // FIFO, or fair standard queues
   std::string deduplication_id;        // FIFO
-  std::string sequence_number;         // FIFO
   std::string dead_letter_source_arn;  // set when dead-lettered
 
   // Binary encoding for the store; Decode returns nullopt on corrupt input.

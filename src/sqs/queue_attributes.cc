@@ -69,7 +69,13 @@ Unexpected<Error> InvalidPolicy(const std::string& name, const std::string& valu
 
 // RedrivePolicy: {"deadLetterTargetArn": "<arn>", "maxReceiveCount": N}, N given as a number or a
 // string, 1..1000. Returned in AWS's form, with N as a number.
-Result<std::string> NormaliseRedrivePolicy(const std::string& value) {
+struct RedrivePolicy {
+  std::string normalised;
+  std::string target_arn;
+  int64_t max_receive_count = 0;
+};
+
+Result<RedrivePolicy> ParseRedrivePolicy(const std::string& value) {
   const std::string name = "RedrivePolicy";
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(value, ec);
@@ -104,7 +110,7 @@ Result<std::string> NormaliseRedrivePolicy(const std::string& value) {
   boost::json::object out;
   out["deadLetterTargetArn"] = arn->as_string();
   out["maxReceiveCount"] = n;
-  return boost::json::serialize(out);
+  return RedrivePolicy{boost::json::serialize(out), std::string(arn->as_string()), n};
 }
 
 // RedriveAllowPolicy: {"redrivePermission": "allowAll|denyAll|byQueue", "sourceQueueArns": [...]},
@@ -206,10 +212,14 @@ Status ApplyQueueAttributes(const StringMap& attributes, QueueConfig* c) {
     } else if (name == "RedrivePolicy") {
       if (value.empty()) {  // "" removes the policy
         c->redrive_policy.clear();
+        c->redrive_target_arn.clear();
+        c->max_receive_count = 0;
       } else {
-        auto normalised = NormaliseRedrivePolicy(value);
-        if (!normalised) return std::move(normalised).error();
-        c->redrive_policy = std::move(*normalised);
+        auto policy = ParseRedrivePolicy(value);
+        if (!policy) return std::move(policy).error();
+        c->redrive_policy = std::move(policy->normalised);
+        c->redrive_target_arn = std::move(policy->target_arn);
+        c->max_receive_count = policy->max_receive_count;
       }
     } else if (name == "RedriveAllowPolicy") {
       if (value.empty()) {

@@ -110,6 +110,33 @@ TEST(QueryToRequestTest, BatchEntries) {
             R"({"QueueUrl":"u","ReceiptHandle":"r","VisibilityTimeout":7})");
 }
 
+TEST(QueryToRequestTest, DeadLetterQueuesAndMoveTasks) {
+  EXPECT_EQ(QueryJson("ListDeadLetterSourceQueues", "QueueUrl=u&MaxResults=2&NextToken=t"),
+            R"({"QueueUrl":"u","NextToken":"t","MaxResults":2})");
+  EXPECT_EQ(QueryJson("StartMessageMoveTask",
+                      "Action=StartMessageMoveTask&SourceArn=arn%3Aaws%3Asqs%3Aus-east-1%3A0%3Adlq"
+                      "&DestinationArn=arn%3Aaws%3Asqs%3Aus-east-1%3A0%3Aq&MaxNumberOfMessagesPerSecond=50"),
+            R"({"SourceArn":"arn:aws:sqs:us-east-1:0:dlq","DestinationArn":"arn:aws:sqs:us-east-1:0:q",)"
+            R"("MaxNumberOfMessagesPerSecond":50})");
+  EXPECT_EQ(QueryJson("StartMessageMoveTask", "SourceArn=s"), R"({"SourceArn":"s"})");
+  EXPECT_EQ(QueryJson("CancelMessageMoveTask", "TaskHandle=eyJ0%2B%3D"), R"({"TaskHandle":"eyJ0+="})");
+  EXPECT_EQ(QueryJson("ListMessageMoveTasks", "SourceArn=s&MaxResults=10"),
+            R"({"SourceArn":"s","MaxResults":10})");
+  EXPECT_EQ(QueryJson("StartMessageMoveTask", "SourceArn=s&MaxNumberOfMessagesPerSecond=fast"),
+            "error: Value fast for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be "
+            "an integer.");
+}
+
+TEST(QueryToRequestTest, FifoMembers) {
+  EXPECT_EQ(QueryJson("SendMessageBatch",
+                      "QueueUrl=u&SendMessageBatchRequestEntry.1.Id=a"
+                      "&SendMessageBatchRequestEntry.1.MessageBody=one"
+                      "&SendMessageBatchRequestEntry.1.MessageGroupId=g%211"
+                      "&SendMessageBatchRequestEntry.1.MessageDeduplicationId=d%7E1"),
+            R"({"QueueUrl":"u","Entries":[{"Id":"a","MessageBody":"one",)"
+            R"("MessageDeduplicationId":"d~1","MessageGroupId":"g!1"}]})");
+}
+
 TEST(QueryToRequestTest, Errors) {
   EXPECT_EQ(QueryJson("ReceiveMessage", "QueueUrl=u&MaxNumberOfMessages=ten"),
             "error: Value ten for parameter MaxNumberOfMessages is invalid. Reason: Must be an integer.");
@@ -165,6 +192,73 @@ TEST(XmlRenderTest, QueueOperations) {
             Wrap("ListDeadLetterSourceQueues",
                  "<ListDeadLetterSourceQueuesResult><QueueUrl>a</QueueUrl>"
                  "</ListDeadLetterSourceQueuesResult>"));
+}
+
+TEST(XmlRenderTest, DeadLetterSourceQueues) {
+  EXPECT_EQ(Xml("ListDeadLetterSourceQueues", R"({"queueUrls":["a","b"],"NextToken":"t"})"),
+            Wrap("ListDeadLetterSourceQueues",
+                 "<ListDeadLetterSourceQueuesResult><QueueUrl>a</QueueUrl><QueueUrl>b</QueueUrl>"
+                 "<NextToken>t</NextToken></ListDeadLetterSourceQueuesResult>"));
+  EXPECT_EQ(Xml("ListDeadLetterSourceQueues", R"({"queueUrls":[]})"),
+            Wrap("ListDeadLetterSourceQueues", "<ListDeadLetterSourceQueuesResult/>"));
+}
+
+TEST(XmlRenderTest, MessageMoveTasks) {
+  EXPECT_EQ(Xml("StartMessageMoveTask", R"({"TaskHandle":"h+/="})"),
+            Wrap("StartMessageMoveTask",
+                 "<StartMessageMoveTaskResult><TaskHandle>h+/=</TaskHandle></StartMessageMoveTaskResult>"));
+  EXPECT_EQ(Xml("CancelMessageMoveTask", R"({"ApproximateNumberOfMessagesMoved":12})"),
+            Wrap("CancelMessageMoveTask",
+                 "<CancelMessageMoveTaskResult><ApproximateNumberOfMessagesMoved>12"
+                 "</ApproximateNumberOfMessagesMoved></CancelMessageMoveTaskResult>"));
+  // XML elements follow the model's member order, whatever the order in the JSON object.
+  EXPECT_EQ(
+      Xml("ListMessageMoveTasks",
+          R"({"Results":[{"StartedTimestamp":1700000000123,"TaskHandle":"h","Status":"RUNNING",)"
+          R"("SourceArn":"arn:dlq","DestinationArn":"arn:q","MaxNumberOfMessagesPerSecond":5,)"
+          R"("ApproximateNumberOfMessagesMoved":2,"ApproximateNumberOfMessagesToMove":10},)"
+          R"({"Status":"FAILED","SourceArn":"arn:dlq","ApproximateNumberOfMessagesMoved":0,)"
+          R"("ApproximateNumberOfMessagesToMove":3,)"
+          R"("FailureReason":"AWS.SimpleQueueService.NonExistentQueue","StartedTimestamp":1}]})"),
+      Wrap("ListMessageMoveTasks",
+           "<ListMessageMoveTasksResult>"
+           "<ListMessageMoveTasksResultEntry><TaskHandle>h</TaskHandle><Status>RUNNING</Status>"
+           "<SourceArn>arn:dlq</SourceArn><DestinationArn>arn:q</DestinationArn>"
+           "<MaxNumberOfMessagesPerSecond>5</MaxNumberOfMessagesPerSecond>"
+           "<ApproximateNumberOfMessagesMoved>2</ApproximateNumberOfMessagesMoved>"
+           "<ApproximateNumberOfMessagesToMove>10</ApproximateNumberOfMessagesToMove>"
+           "<StartedTimestamp>1700000000123</StartedTimestamp></ListMessageMoveTasksResultEntry>"
+           "<ListMessageMoveTasksResultEntry><Status>FAILED</Status><SourceArn>arn:dlq</SourceArn>"
+           "<ApproximateNumberOfMessagesMoved>0</ApproximateNumberOfMessagesMoved>"
+           "<ApproximateNumberOfMessagesToMove>3</ApproximateNumberOfMessagesToMove>"
+           "<FailureReason>AWS.SimpleQueueService.NonExistentQueue</FailureReason>"
+           "<StartedTimestamp>1</StartedTimestamp></ListMessageMoveTasksResultEntry>"
+           "</ListMessageMoveTasksResult>"));
+  EXPECT_EQ(Xml("ListMessageMoveTasks", R"({"Results":[]})"),
+            Wrap("ListMessageMoveTasks", "<ListMessageMoveTasksResult/>"));
+}
+
+TEST(XmlRenderTest, FifoOutputs) {
+  EXPECT_EQ(Xml("SendMessageBatch",
+                R"({"Successful":[{"MD5OfMessageBody":"m","MessageId":"i","SequenceNumber":"18849",)"
+                R"("Id":"a"}],"Failed":[]})"),
+            Wrap("SendMessageBatch",
+                 "<SendMessageBatchResult><SendMessageBatchResultEntry><Id>a</Id><MessageId>i</MessageId>"
+                 "<MD5OfMessageBody>m</MD5OfMessageBody><SequenceNumber>18849</SequenceNumber>"
+                 "</SendMessageBatchResultEntry></SendMessageBatchResult>"));
+  EXPECT_EQ(
+      Xml("ReceiveMessage",
+          R"({"Messages":[{"MessageId":"i","ReceiptHandle":"r","MD5OfBody":"m","Body":"b",)"
+          R"("Attributes":{"DeadLetterQueueSourceArn":"arn:aws:sqs:us-east-1:0:q.fifo",)"
+          R"("MessageDeduplicationId":"d","MessageGroupId":"g","SequenceNumber":"18849"}}]})"),
+      Wrap("ReceiveMessage",
+           "<ReceiveMessageResult><Message><MessageId>i</MessageId><ReceiptHandle>r</ReceiptHandle>"
+           "<MD5OfBody>m</MD5OfBody><Body>b</Body>"
+           "<Attribute><Name>DeadLetterQueueSourceArn</Name><Value>arn:aws:sqs:us-east-1:0:q.fifo</Value>"
+           "</Attribute><Attribute><Name>MessageDeduplicationId</Name><Value>d</Value></Attribute>"
+           "<Attribute><Name>MessageGroupId</Name><Value>g</Value></Attribute>"
+           "<Attribute><Name>SequenceNumber</Name><Value>18849</Value></Attribute>"
+           "</Message></ReceiveMessageResult>"));
 }
 
 TEST(XmlRenderTest, OperationsWithoutOutputHaveNoResult) {
@@ -594,6 +688,134 @@ TEST_F(HandlerTest, RegionFromCredentialScope) {
                          "AWS4-HMAC-SHA256 Credential=AKID/20250101/eu-west-1/sqs/aws4_request, "
                          "SignedHeaders=host, Signature=00"});
   EXPECT_NE(Call(std::move(req)).body.find("/000000000000/r"), std::string::npos);
+}
+
+TEST_F(HandlerTest, ListDeadLetterSourceQueuesBothProtocols) {
+  std::string dlq = CreateQueue("dlq");
+  json::object attrs = JsonOk("GetQueueAttributes",
+                              R"({"QueueUrl":")" + dlq + R"(","AttributeNames":["QueueArn"]})");
+  std::string arn(attrs["Attributes"].as_object()["QueueArn"].as_string());
+  EXPECT_EQ(arn, "arn:aws:sqs:us-east-1:000000000000:dlq");
+  // No sources yet: queueUrls is required in the model, so it is present and empty.
+  EXPECT_EQ(json::serialize(JsonOk("ListDeadLetterSourceQueues", R"({"QueueUrl":")" + dlq + R"("})")),
+            R"({"queueUrls":[]})");
+  std::string redrive = R"({\"deadLetterTargetArn\":\")" + arn + R"(\",\"maxReceiveCount\":2})";
+  for (std::string name : {"src1", "src2"}) {
+    JsonOk("CreateQueue",
+           R"({"QueueName":")" + name + R"(","Attributes":{"RedrivePolicy":")" + redrive + R"("}})");
+  }
+  CreateQueue("unrelated");
+  EXPECT_EQ(json::serialize(JsonOk("ListDeadLetterSourceQueues", R"({"QueueUrl":")" + dlq + R"("})")),
+            R"({"queueUrls":["http://localhost:4566/000000000000/src1",)"
+            R"("http://localhost:4566/000000000000/src2"]})");
+  // Paging: a token only when MaxResults is given and more remain.
+  json::object page = JsonOk("ListDeadLetterSourceQueues",
+                             R"({"QueueUrl":")" + dlq + R"(","MaxResults":1})");
+  ASSERT_EQ(page["queueUrls"].as_array().size(), 1u);
+  ASSERT_TRUE(page.contains("NextToken"));
+  json::object rest = JsonOk("ListDeadLetterSourceQueues",
+                             R"({"QueueUrl":")" + dlq + R"(","MaxResults":1,"NextToken":")" +
+                                 std::string(page["NextToken"].as_string()) + R"("})");
+  ASSERT_EQ(rest["queueUrls"].as_array().size(), 1u);
+  EXPECT_NE(rest["queueUrls"].as_array()[0], page["queueUrls"].as_array()[0]);
+
+  EXPECT_EQ(JsonErr("ListDeadLetterSourceQueues", R"({"QueueUrl":")" + dlq + R"(","MaxResults":1001})"),
+            "400 com.amazon.coral.service#InvalidParameterValueException Value 1001 for parameter "
+            "MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.");
+  EXPECT_EQ(JsonErr("ListDeadLetterSourceQueues", "{}"),
+            "400 com.amazon.coral.service#MissingRequiredParameterException The request must contain "
+            "the parameter QueueUrl.");
+  EXPECT_EQ(JsonErr("ListDeadLetterSourceQueues", R"({"QueueUrl":"http://localhost:4566/000000000000/x"})"),
+            "400 com.amazonaws.sqs#QueueDoesNotExist The specified queue does not exist.");
+
+  // Query, routed by the queue path (as Java SDK v1 does).
+  net::Response r = Call(QueryPost("Action=ListDeadLetterSourceQueues&Version=2012-11-05",
+                                   "/000000000000/dlq"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<ListDeadLetterSourceQueuesResult>"
+                        "<QueueUrl>http://localhost:4566/000000000000/src1</QueueUrl>"
+                        "<QueueUrl>http://localhost:4566/000000000000/src2</QueueUrl>"
+                        "</ListDeadLetterSourceQueuesResult><ResponseMetadata>"),
+            std::string::npos)
+      << r.body;
+  r = Call(QueryPost("Action=ListDeadLetterSourceQueues&QueueUrl=http%3A%2F%2Flocalhost%3A4566%2F"
+                     "000000000000%2Fdlq&MaxResults=1"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<QueueUrl>http://localhost:4566/000000000000/src1</QueueUrl><NextToken>"),
+            std::string::npos)
+      << r.body;
+  r = Call(QueryPost("Action=ListDeadLetterSourceQueues", "/000000000000/unrelated"));
+  EXPECT_NE(r.body.find("<ListDeadLetterSourceQueuesResult/>"), std::string::npos) << r.body;
+}
+
+TEST_F(HandlerTest, MoveTaskRequestValidation) {
+  const std::string missing = "400 com.amazon.coral.service#MissingRequiredParameterException ";
+  EXPECT_EQ(JsonErr("StartMessageMoveTask", "{}"),
+            missing + "The request must contain the parameter SourceArn.");
+  EXPECT_EQ(JsonErr("CancelMessageMoveTask", "{}"),
+            missing + "The request must contain the parameter TaskHandle.");
+  EXPECT_EQ(JsonErr("ListMessageMoveTasks", R"({"MaxResults":2})"),
+            missing + "The request must contain the parameter SourceArn.");
+  const std::string ipv = "400 com.amazon.coral.service#InvalidParameterValueException ";
+  EXPECT_EQ(JsonErr("ListMessageMoveTasks", R"({"SourceArn":"arn:aws:sqs:us-east-1:000000000000:q","MaxResults":11})"),
+            ipv + "Value 11 for parameter MaxResults is invalid. Reason: MaxResults must be an integer "
+                  "between 1 and 10.");
+  EXPECT_EQ(JsonErr("ListMessageMoveTasks", R"({"SourceArn":"arn:aws:sqs:us-east-1:000000000000:q","MaxResults":0})"),
+            ipv + "Value 0 for parameter MaxResults is invalid. Reason: MaxResults must be an integer "
+                  "between 1 and 10.");
+  EXPECT_EQ(JsonErr("StartMessageMoveTask", R"({"SourceArn":"s","MaxNumberOfMessagesPerSecond":"5"})"),
+            "400 com.amazon.coral.service#SerializationException STRING_VALUE can not be converted to an "
+            "Integer");
+  net::Response r = Call(QueryPost("Action=CancelMessageMoveTask"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>MissingParameter</Code><Message>The request must contain the parameter "
+                        "TaskHandle.</Message>"),
+            std::string::npos)
+      << r.body;
+}
+
+TEST_F(HandlerTest, FifoIdFormats) {
+  std::string url = CreateQueue();
+  const std::string ipv = "400 com.amazon.coral.service#InvalidParameterValueException ";
+  const std::string reason =
+      " can only include alphanumeric and punctuation characters. 1 to 128 in length.";
+  EXPECT_EQ(JsonErr("SendMessage", R"({"QueueUrl":")" + url + R"(","MessageBody":"x","MessageGroupId":"group 123"})"),
+            ipv + "Value group 123 for parameter MessageGroupId is invalid. Reason: MessageGroupId" + reason);
+  EXPECT_EQ(JsonErr("SendMessage", R"({"QueueUrl":")" + url + R"(","MessageBody":"x","MessageGroupId":""})"),
+            ipv + "Value  for parameter MessageGroupId is invalid. Reason: MessageGroupId" + reason);
+  const std::string long_id(129, 'a');
+  EXPECT_EQ(JsonErr("SendMessage", R"({"QueueUrl":")" + url + R"(","MessageBody":"x","MessageDeduplicationId":")" +
+                                       long_id + R"("})"),
+            ipv + "Value " + long_id + " for parameter MessageDeduplicationId is invalid. Reason: "
+                  "MessageDeduplicationId" + reason);
+  EXPECT_EQ(JsonErr("SendMessage", R"({"QueueUrl":")" + url + R"(","MessageBody":"x","MessageDeduplicationId":"é"})"),
+            ipv + "Value é for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId" +
+                reason);
+  EXPECT_EQ(JsonErr("ReceiveMessage", R"({"QueueUrl":")" + url + R"(","ReceiveRequestAttemptId":"a\tb"})"),
+            ipv + "Value a\tb for parameter ReceiveRequestAttemptId is invalid. Reason: "
+                  "ReceiveRequestAttemptId" + reason);
+  // Every printable ASCII character but space is allowed, up to 128 of them.
+  const std::string punct = R"(!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~)";  // JSON-escaped
+  JsonOk("ReceiveMessage", R"({"QueueUrl":")" + url + R"(","ReceiveRequestAttemptId":"aZ9)" + punct + R"("})");
+  JsonOk("ReceiveMessage", R"({"QueueUrl":")" + url + R"(","ReceiveRequestAttemptId":")" +
+                               std::string(128, 'x') + R"("})");
+  // In a batch, a bad id fails only its entry.
+  json::object out = JsonOk(
+      "SendMessageBatch",
+      R"({"QueueUrl":")" + url +
+          R"(","Entries":[{"Id":"ok","MessageBody":"a"},{"Id":"bad","MessageBody":"b","MessageGroupId":"g g"}]})");
+  ASSERT_EQ(out["Failed"].as_array().size(), 1u);
+  json::object& f = out["Failed"].as_array()[0].as_object();
+  EXPECT_EQ(f["Id"].as_string(), "bad");
+  EXPECT_EQ(f["Code"].as_string(), "InvalidParameterValue");
+  EXPECT_EQ(f["Message"].as_string(),
+            "Value g g for parameter MessageGroupId is invalid. Reason: MessageGroupId" + reason);
+  // Query: the same check, XML error.
+  net::Response r = Call(QueryPost("Action=SendMessage&MessageBody=x&MessageGroupId=a+b", "/000000000000/q"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>InvalidParameterValue</Code><Message>Value a b for parameter MessageGroupId"),
+            std::string::npos)
+      << r.body;
 }
 
 TEST_F(HandlerTest, LongPollAnswersWhenAMessageArrives) {
