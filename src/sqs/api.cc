@@ -893,8 +893,8 @@ void StartMessageMoveTask(Engine& engine, const json::object& in, const RequestC
   auto res = engine.StartMessageMoveTask(ctx, source, destination, rate);
   if (!res) return ReplyError(done, std::move(res).error());
   json::object out;
-  Put(out, "TaskHandle", *res);
-  ReplyOk(done, std::move(out), 0);
+  Put(out, "TaskHandle", res->task_handle);
+  ReplyOk(done, std::move(out), res->commit);
 }
 
 void CancelMessageMoveTask(Engine& engine, const json::object& in, const RequestContext& ctx,
@@ -906,8 +906,8 @@ void CancelMessageMoveTask(Engine& engine, const json::object& in, const Request
   auto res = engine.CancelMessageMoveTask(ctx, handle);
   if (!res) return ReplyError(done, std::move(res).error());
   json::object out;
-  out.emplace("ApproximateNumberOfMessagesMoved", *res);
-  ReplyOk(done, std::move(out), 0);
+  out.emplace("ApproximateNumberOfMessagesMoved", res->moved);
+  ReplyOk(done, std::move(out), res->commit);
 }
 
 json::object MoveTaskToJson(const MoveTaskInfo& t) {

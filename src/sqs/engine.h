@@ -180,12 +180,19 @@ class Engine {
                                                       const std::string& queue_url,
                                                       int64_t max_results,
                                                       const std::string& next_token);
-  // Returns the task handle.
-  Result<std::string> StartMessageMoveTask(const RequestContext& ctx, const std::string& source_arn,
+  struct StartedMoveTask {
+    std::string task_handle;
+    uint64_t commit = 0;  // the task record's store ticket
+  };
+  Result<StartedMoveTask> StartMessageMoveTask(const RequestContext& ctx, const std::string& source_arn,
                                            const std::string& destination_arn,
                                            std::optional<int64_t> max_per_second);
-  // Returns ApproximateNumberOfMessagesMoved.
-  Result<int64_t> CancelMessageMoveTask(const RequestContext& ctx, const std::string& task_handle);
+  struct CancelledMoveTask {
+    int64_t moved = 0;  // ApproximateNumberOfMessagesMoved
+    uint64_t commit = 0;
+  };
+  Result<CancelledMoveTask> CancelMessageMoveTask(const RequestContext& ctx,
+                                                  const std::string& task_handle);
   // Newest first; max_results 1..10 (the API layer applies the default of 1).
   Result<std::vector<MoveTaskInfo>> ListMessageMoveTasks(const RequestContext& ctx,
                                                          const std::string& source_arn,

@@ -208,7 +208,7 @@ Result<ListQueuesResult> Engine::ListDeadLetterSourceQueues(const RequestContext
 // ---------------------------------------------------------------------------------------------------
 // Move tasks: the API
 
-Result<std::string> Engine::StartMessageMoveTask(const RequestContext&, const std::string& source_arn,
+Result<Engine::StartedMoveTask> Engine::StartMessageMoveTask(const RequestContext&, const std::string& source_arn,
                                                  const std::string& destination_arn,
                                                  std::optional<int64_t> max_per_second) {
   if (max_per_second && (*max_per_second < 1 || *max_per_second > 500)) {
@@ -253,16 +253,14 @@ Result<std::string> Engine::StartMessageMoveTask(const RequestContext&, const st
   task->started_ms = task->origin_ms = task->last_step_ms = now;
   task->source_queue_id = source->id;
   task->destination_queue_id = destination != nullptr ? destination->id : 0;
-  std::string handle = task->handle;
-  PersistMoveTaskLocked(*task);
+  StartedMoveTask started{task->handle, PersistMoveTaskLocked(*task)};
   move_tasks_[task->id] = std::move(task);
   TrimMoveTasksLocked(source_arn);
   NotifyTimerLocked(NextMoveTaskDeadlineLocked());
-  // The task record is durable in store order before any move it makes; the client need not wait.
-  return handle;
+  return started;
 }
 
-Result<int64_t> Engine::CancelMessageMoveTask(const RequestContext&, const std::string& task_handle) {
+Result<Engine::CancelledMoveTask> Engine::CancelMessageMoveTask(const RequestContext&, const std::string& task_handle) {
   auto parsed = ParseHandle(task_handle);
   if (!parsed) {
     return Fail(Errc::kInvalidParameterValue, "Value for parameter TaskHandle is invalid.");
@@ -285,9 +283,9 @@ Result<int64_t> Engine::CancelMessageMoveTask(const RequestContext&, const std::
   }
   // CANCELLING until the next step, which stops it without moving more messages.
   task->state = MoveTask::State::kCancelling;
-  PersistMoveTaskLocked(*task);
+  const uint64_t commit = PersistMoveTaskLocked(*task);
   NotifyTimerLocked(NextMoveTaskDeadlineLocked());
-  return task->moved;
+  return CancelledMoveTask{task->moved, commit};
 }
 
 Result<std::vector<MoveTaskInfo>> Engine::ListMessageMoveTasks(const RequestContext&,

@@ -156,7 +156,9 @@ class MoveTaskTest : public ::testing::Test {
 
   Result<std::string> Start(const std::string& source, const std::string& destination = "",
                             std::optional<int64_t> rate = std::nullopt) {
-    return engine_->StartMessageMoveTask(ctx_, source, destination, rate);
+    auto started = engine_->StartMessageMoveTask(ctx_, source, destination, rate);
+    if (!started) return std::move(started).error();
+    return started->task_handle;
   }
 
   MoveTaskInfo Latest(const std::string& source_arn) {
@@ -348,7 +350,7 @@ TEST_F(MoveTaskTest, CancelGoesThroughCancellingToCancelled) {
   Step(1000);
   auto moved = engine_->CancelMessageMoveTask(ctx_, *handle);
   ASSERT_TRUE(moved.ok());
-  EXPECT_EQ(*moved, 2);
+  EXPECT_EQ(moved->moved, 2);
   MoveTaskInfo info = Latest(Arn("dlq"));
   EXPECT_EQ(info.status, "CANCELLING");
   EXPECT_TRUE(info.task_handle.empty());
