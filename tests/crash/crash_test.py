@@ -27,7 +27,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from eddy_fixture import EddyServer, RawClient  # noqa: E402
+from eddy_fixture import RawClient, RawServerTestCase, raw_call as call  # noqa: E402
 
 # Seconds. Longer than the load phase, so no message is received twice before the crash (a delete with
 # a superseded handle "might not delete" on AWS); in-flight messages reappear this long after receive.
@@ -53,16 +53,6 @@ class Ledger:
     def count(self, op, n=1):
         with self.lock:
             self.ops[op] += n
-
-
-def call(client, action, params):
-    """(status, json) — raises OSError/HTTPException on connection trouble."""
-    r = client.json_call(action, params)
-    try:
-        body = r.json() if r.body else {}
-    except ValueError:
-        body = {"raw": r.body[:200]}
-    return r.status, body
 
 
 class Worker(threading.Thread):
@@ -163,33 +153,9 @@ class Worker(threading.Thread):
             self.ledger.count("delete_batch")
 
 
-class CrashTest(unittest.TestCase):
-    def setUp(self):
-        self.server = EddyServer(in_memory=False).start()
-        self.client = RawClient(self.server.host, self.server.port, timeout=30)
-        self.failed = True
-
-    def tearDown(self):
-        self.client.close()
-        if self.failed:
-            self.server.dump_log("log of the crash test (seed %d)" % SEED)
-        self.server.close(keep_data=self.failed)
-        if self.failed and self.server.data_dir:
-            sys.stderr.write("data dir kept: %s\n" % self.server.data_dir)
-
-    def ok(self, action, params):
-        status, r = call(self.client, action, params)
-        self.assertEqual(status, 200, "%s -> %r" % (action, r))
-        return r
-
-    def counts(self, url):
-        a = self.ok("GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
-        return (int(a["ApproximateNumberOfMessages"]), int(a["ApproximateNumberOfMessagesNotVisible"]),
-                int(a["ApproximateNumberOfMessagesDelayed"]))
-
-    def reconnect(self):
-        self.client.close()
-        self.client = RawClient(self.server.host, self.server.port, timeout=30)
+class CrashTest(RawServerTestCase):
+    def failure_label(self):
+        return "log of the crash test (seed %d)" % SEED
 
     def drain(self, url, expected_ids, deadline_s=25):
         """Receives with visibility 600 until all expected ids were seen and nothing more comes

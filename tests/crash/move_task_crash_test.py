@@ -14,7 +14,6 @@ Run: EDDY_BIN=build/eddy python3 tests/crash/move_task_crash_test.py [-v]
 """
 
 import collections
-import json
 import os
 import random
 import sys
@@ -24,49 +23,27 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from eddy_fixture import ACCOUNT, EddyServer, RawClient  # noqa: E402
+from eddy_fixture import RawServerTestCase, arn_of, redrive  # noqa: E402
 
 N = 200
 RATE = 50
 SEED = int(os.environ.get("EDDY_CRASH_SEED", "0")) or int(time.time() * 1000) % 1000000
 
 
-def arn_of(name):
-    return "arn:aws:sqs:us-east-1:%s:%s" % (ACCOUNT, name)
-
-
-class MoveTaskCrashTest(unittest.TestCase):
+class MoveTaskCrashTest(RawServerTestCase):
     def setUp(self):
         self.rng = random.Random(SEED)
-        self.server = EddyServer(in_memory=False).start()
-        self.client = RawClient(self.server.host, self.server.port, timeout=30)
-        self.failed = True
+        super().setUp()
 
-    def tearDown(self):
-        self.client.close()
-        if self.failed:
-            self.server.dump_log("log of the move-task crash test (seed %d)" % SEED)
-        self.server.close(keep_data=self.failed)
-        if self.failed and self.server.data_dir:
-            sys.stderr.write("data dir kept: %s\n" % self.server.data_dir)
+    def failure_label(self):
+        return "log of the move-task crash test (seed %d)" % SEED
 
     # ---------------------------------------------------------------- helpers
-    def call(self, action, params):
-        r = self.client.json_call(action, params)
-        return r.status, (r.json() if r.body else {})
-
-    def ok(self, action, params):
-        status, body = self.call(action, params)
-        self.assertEqual(status, 200, "%s -> %d %r" % (action, status, body))
-        return body
-
     def create(self, name, **attrs):
         return self.ok("CreateQueue", {"QueueName": name, "Attributes": attrs})["QueueUrl"]
 
     def total(self, url):
-        a = self.ok("GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
-        return (int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
-                + int(a["ApproximateNumberOfMessagesDelayed"]))
+        return sum(self.counts(url))
 
     def send_all(self, url, bodies):
         for i in range(0, len(bodies), 10):
@@ -119,8 +96,7 @@ class MoveTaskCrashTest(unittest.TestCase):
         self.assertEqual(before["Status"], "RUNNING", before)
         self.server.kill9()
         self.server.start()
-        self.client.close()
-        self.client = RawClient(self.server.host, self.server.port, timeout=30)
+        self.reconnect()
         after = self.wait_not_running(dlq_arn, timeout=N / RATE + 10)
         sys.stderr.write("  before kill: %r\n  after restart: %r\n" % (before, after))
         if self.total(dlq_url) > 0:
@@ -146,8 +122,7 @@ class MoveTaskCrashTest(unittest.TestCase):
         sys.stderr.write("\nmove-task crash test seed %d (EDDY_CRASH_SEED=%d to repeat)\n" % (SEED, SEED))
         tag = "mtc-%d-d" % SEED
         dlq_url = self.create(tag + "-dlq")
-        self.create(tag + "-src", RedrivePolicy=json.dumps(
-            {"deadLetterTargetArn": arn_of(tag + "-dlq"), "maxReceiveCount": 1}))
+        self.create(tag + "-src", RedrivePolicy=redrive(arn_of(tag + "-dlq"), 1))
         dest_url = self.create(tag + "-dest")
         bodies = ["%s-%03d" % (tag, i) for i in range(N)]
         self.send_all(dlq_url, bodies)
@@ -162,8 +137,7 @@ class MoveTaskCrashTest(unittest.TestCase):
     def test_crash_during_redrive_to_sources(self):
         tag = "mtc-%d-s" % SEED
         dlq_url = self.create(tag + "-dlq")
-        src_url = self.create(tag + "-src", RedrivePolicy=json.dumps(
-            {"deadLetterTargetArn": arn_of(tag + "-dlq"), "maxReceiveCount": 1}))
+        src_url = self.create(tag + "-src", RedrivePolicy=redrive(arn_of(tag + "-dlq"), 1))
         bodies = ["%s-%03d" % (tag, i) for i in range(N)]
         self.send_all(src_url, bodies)
         deadline = time.monotonic() + 20

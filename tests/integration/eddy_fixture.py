@@ -9,7 +9,10 @@ Query protocol). The binary comes from $EDDY_BIN (set by ctest to $<TARGET_FILE:
         server.restart()                    # graceful (SIGTERM) restart
 
 Server stderr/stdout go to a temp log file; `dump_log()` prints it (EddyTestCase does so when a test
-fails or the server dies). Also provides a tiny signed AWS JSON 1.0 / Query HTTP client for raw tests.
+fails or the server dies). Also provides a tiny signed AWS JSON 1.0 / Query HTTP client for raw tests
+(RawClient, RawServerTestCase) and the boto3 helpers the SDK suites share (make_client,
+SqsClientMixin). boto3/botocore are imported only when those helpers run, so the module itself needs
+nothing beyond the standard library.
 """
 
 import datetime
@@ -27,6 +30,7 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+import uuid
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -346,3 +350,148 @@ class RawClient:
             raw_body = urllib.parse.urlencode(p).encode("utf-8")
         headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
         return self.request("POST", path, raw_body, headers)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers shared by the raw-client crash tests (tests/crash/).
+
+def raw_call(client, action, params):
+    """(status, json) of one AWS JSON 1.0 call on a RawClient; raises OSError/HTTPException on
+    connection trouble."""
+    r = client.json_call(action, params)
+    try:
+        body = r.json() if r.body else {}
+    except ValueError:
+        body = {"raw": r.body[:200]}
+    return r.status, body
+
+
+class RawServerTestCase(unittest.TestCase):
+    """A fresh durable server and a RawClient per test. Unless the test ends with `self.failed = False`,
+    tearDown prints the server log and keeps the data dir. Subclasses name the log via failure_label()."""
+
+    def setUp(self):
+        self.server = EddyServer(in_memory=False).start()
+        self.client = RawClient(self.server.host, self.server.port, timeout=30)
+        self.failed = True
+
+    def tearDown(self):
+        self.client.close()
+        if self.failed:
+            self.server.dump_log(self.failure_label())
+        self.server.close(keep_data=self.failed)
+        if self.failed and self.server.data_dir:
+            sys.stderr.write("data dir kept: %s\n" % self.server.data_dir)
+
+    def failure_label(self):
+        return "log after failure of %s" % self.id()
+
+    def reconnect(self):
+        """A new connection, e.g. after the server was restarted."""
+        self.client.close()
+        self.client = RawClient(self.server.host, self.server.port, timeout=30)
+
+    def call(self, action, params):
+        return raw_call(self.client, action, params)
+
+    def ok(self, action, params):
+        status, body = self.call(action, params)
+        self.assertEqual(status, 200, "%s -> %d %r" % (action, status, body))
+        return body
+
+    def counts(self, url):
+        """(visible, not visible, delayed)."""
+        a = self.ok("GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
+        return (int(a["ApproximateNumberOfMessages"]), int(a["ApproximateNumberOfMessagesNotVisible"]),
+                int(a["ApproximateNumberOfMessagesDelayed"]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# SQS naming and boto3 helpers (boto3 is imported lazily: the raw tests run without it).
+
+def arn_of(name, region=REGION):
+    return "arn:aws:sqs:%s:%s:%s" % (region, ACCOUNT, name)
+
+
+def redrive(dlq_arn, max_receive_count=1):
+    """A RedrivePolicy attribute value."""
+    return json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+
+
+def import_boto3():
+    """Imports boto3 after cutting it off from a developer's ~/.aws files and endpoint overrides."""
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS"):
+        os.environ.pop(var, None)
+    import boto3
+    return boto3
+
+
+def make_client(endpoint, region=REGION):
+    """A boto3 SQS client for `endpoint`: test credentials, no retries."""
+    boto3 = import_boto3()
+    from botocore.config import Config
+    session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                                    region_name=region)
+    return session.client("sqs", endpoint_url=endpoint, config=Config(
+        retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=40,
+        max_pool_connections=20))
+
+
+def close_client(client):
+    close = getattr(client, "close", None)  # botocore >= 1.29.x
+    if close is not None:
+        close()
+
+
+class SqsClientMixin:
+    """Mixin for EddyTestCase subclasses (listed before it): one boto3 client per class in `cls.sqs`,
+    plus helpers the SDK suites share."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sqs = make_client(cls.server.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        close_client(cls.sqs)
+        super().tearDownClass()
+
+    def reconnect_client(self):
+        """A new class client, e.g. after the server restarted on another port."""
+        close_client(self.sqs)
+        type(self).sqs = make_client(self.server.endpoint)
+
+    def new_queue(self, tag="q", fifo=False, **attrs):
+        """Creates "it-<tag>-<random>[.fifo]" with the attributes stringified; returns (name, url)."""
+        name = "it-%s-%s%s" % (tag, uuid.uuid4().hex[:10], ".fifo" if fifo else "")
+        a = {"FifoQueue": "true"} if fifo else {}
+        a.update({k: str(v) for k, v in attrs.items()})
+        url = self.sqs.create_queue(QueueName=name, Attributes=a)["QueueUrl"]
+        return name, url
+
+    def attrs(self, url, *names):
+        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names) or ["All"]
+                                             ).get("Attributes", {})
+
+    def receive(self, url, **kw):
+        kw.setdefault("WaitTimeSeconds", 0)
+        return self.sqs.receive_message(QueueUrl=url, **kw).get("Messages", [])
+
+    def assertError(self, fn, code, message=None, status=400, message_prefix=None):
+        """Runs fn, which must raise a ClientError with this code, HTTP status and (when given) message
+        or message prefix. Returns the exception."""
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as cm:
+            fn()
+        err = cm.exception.response["Error"]
+        self.assertEqual(err.get("Code"), code, cm.exception.response)
+        if message is not None:
+            self.assertEqual(err.get("Message"), message, cm.exception.response)
+        if message_prefix is not None:
+            self.assertTrue(err.get("Message", "").startswith(message_prefix), cm.exception.response)
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], status,
+                         cm.exception.response)
+        return cm.exception

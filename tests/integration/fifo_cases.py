@@ -10,46 +10,28 @@ import threading
 import time
 import uuid
 
-from sqs_cases import close_client, make_client  # also isolates boto3 from ~/.aws
+from eddy_fixture import ACCOUNT, SqsClientMixin, close_client, import_boto3, make_client
 
-from botocore.exceptions import ClientError
+import_boto3()  # boto3 must not pick up a developer's ~/.aws files.
+from botocore.exceptions import ClientError  # noqa: E402
 
-ACCOUNT = "000000000000"
 DELAY_REJECTED = ("Value 2 for parameter DelaySeconds is invalid. Reason: The request include parameter "
                   "that is not valid for this queue type.")
 NO_DEDUP = ("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
             "provided explicitly")
 
 
-class FifoCases:
+class FifoCases(SqsClientMixin):
     """Mixin with the test bodies. Subclasses set `protocol` ("json" or "query")."""
 
     protocol = None
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sqs = make_client(cls.server.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        close_client(cls.sqs)
-        super().tearDownClass()
 
     # ---------------------------------------------------------------- helpers
     def fifo_name(self, tag="f"):
         return "it-%s-%s.fifo" % (tag, uuid.uuid4().hex[:10])
 
     def create_fifo(self, tag="f", **attrs):
-        name = self.fifo_name(tag)
-        a = {"FifoQueue": "true"}
-        a.update({k: str(v) for k, v in attrs.items()})
-        url = self.sqs.create_queue(QueueName=name, Attributes=a)["QueueUrl"]
-        return name, url
-
-    def attrs(self, url, *names):
-        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names) or ["All"]
-                                             ).get("Attributes", {})
+        return self.new_queue(tag, fifo=True, **attrs)
 
     def counts(self, url):
         a = self.attrs(url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
@@ -60,24 +42,9 @@ class FifoCases:
         return self.sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group,
                                      MessageDeduplicationId=dedup or uuid.uuid4().hex, **kw)
 
-    def receive(self, url, **kw):
-        kw.setdefault("WaitTimeSeconds", 0)
-        return self.sqs.receive_message(QueueUrl=url, **kw).get("Messages", [])
-
     def all_attrs_kw(self):
         # boto3 1.26 has only the deprecated AttributeNames; 1.43 accepts both (JSON prefers the new one).
         return {"AttributeNames": ["All"]}
-
-    def assertError(self, fn, code, message=None, status=400):
-        with self.assertRaises(ClientError) as cm:
-            fn()
-        err = cm.exception.response["Error"]
-        self.assertEqual(err.get("Code"), code, cm.exception.response)
-        if message is not None:
-            self.assertEqual(err.get("Message"), message, cm.exception.response)
-        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], status,
-                         cm.exception.response)
-        return cm.exception
 
     # ---------------------------------------------------------------- naming and attributes
     def test_create_fifo_queue_and_attributes(self):

@@ -5,117 +5,25 @@
 // Run: EDDY_BIN=build/eddy node --test tests/integration/move_tasks.test.mjs
 // Needs tests/node_modules: run scripts/deps.sh (or `npm ci` in tests/).
 
-import { after, before, describe, test } from "node:test";
+import { describe } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
-let sqsLib;
-try {
-  sqsLib = await import("@aws-sdk/client-sqs");
-} catch (e) {
-  console.error(
-    "\n*** @aws-sdk/client-sqs is not installed (tests/node_modules missing).\n" +
-      "*** Run scripts/deps.sh (or: cd tests && npm ci) first.\n",
-  );
-  throw e;
-}
+import { ACCOUNT, eddySuite, sleep, sqsLib } from "./eddy_fixture.mjs";
+
 const {
-  SQSClient, CreateQueueCommand, SendMessageBatchCommand, ReceiveMessageCommand, DeleteMessageCommand,
+  CreateQueueCommand, SendMessageBatchCommand, ReceiveMessageCommand, DeleteMessageCommand,
   GetQueueAttributesCommand, StartMessageMoveTaskCommand, ListMessageMoveTasksCommand,
   CancelMessageMoveTaskCommand, ResourceNotFoundException,
 } = sqsLib;
-
-const ACCOUNT = "000000000000";
-
-// ---------------------------------------------------------------------------------------------------
-// Server fixture
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-class Eddy {
-  constructor() {
-    this.bin = process.env.EDDY_BIN;
-    if (!this.bin) throw new Error("EDDY_BIN is not set: point it at the eddy binary");
-    this.dataDir = mkdtempSync(join(tmpdir(), "eddy-js-data-"));
-    this.logPath = join(mkdtempSync(join(tmpdir(), "eddy-js-log-")), "eddy.log");
-  }
-
-  async start() {
-    let lastError;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const port = await freePort();
-      const log = openSync(this.logPath, "a");
-      const env = { ...process.env };
-      for (const k of ["EDDY_HOST", "EDDY_PORT", "EDDY_DATA_DIR", "EDDY_IN_MEMORY"]) delete env[k];
-      this.proc = spawn(this.bin, ["serve", "--host", "127.0.0.1", "--port", String(port),
-        "--data-dir", this.dataDir], { stdio: ["ignore", log, log], env });
-      closeSync(log);
-      let exited = null;
-      this.proc.on("exit", (code, sig) => { exited = code ?? sig; });
-      const deadline = Date.now() + 20000;
-      while (Date.now() < deadline && exited === null) {
-        try {
-          const r = await fetch(`http://127.0.0.1:${port}/_eddy/health`);
-          if (r.ok && exited === null) {
-            this.port = port;
-            this.endpoint = `http://127.0.0.1:${port}`;
-            return;
-          }
-        } catch { /* not up yet */ }
-        await sleep(20);
-      }
-      lastError = exited !== null ? `exited (${exited})` : "no health within 20 s";
-      if (exited === null) this.proc.kill("SIGKILL");
-    }
-    this.dumpLog();
-    throw new Error(`eddy did not start: ${lastError}`);
-  }
-
-  async stop() {
-    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    const done = new Promise((r) => this.proc.once("exit", r));
-    this.proc.kill("SIGTERM");
-    const timer = setTimeout(() => this.proc.kill("SIGKILL"), 10000);
-    await done;
-    clearTimeout(timer);
-  }
-
-  dumpLog() {
-    try {
-      console.error(`\n==== eddy log (${this.logPath}) ====\n${readFileSync(this.logPath, "utf8")}\n====`);
-    } catch { /* no log */ }
-  }
-
-  cleanup() {
-    rmSync(this.dataDir, { recursive: true, force: true });
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 
 const arnOf = (name) => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
 
 describe("message move tasks with @aws-sdk/client-sqs", () => {
-  const eddy = new Eddy();
   let sqs;
-  let failed = false;
+  const { t } = eddySuite((client) => { sqs = client; });
 
   const newQueue = async (tag, attrs = {}, fifo = false) => {
     const name = `js-${tag}-${randomUUID().slice(0, 8)}${fifo ? ".fifo" : ""}`;
@@ -185,26 +93,6 @@ describe("message move tasks with @aws-sdk/client-sqs", () => {
     }
     return out;
   };
-
-  before(async () => {
-    await eddy.start();
-    sqs = new SQSClient({
-      endpoint: eddy.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-    });
-  });
-
-  after(async () => {
-    sqs?.destroy();
-    await eddy.stop();
-    if (failed) eddy.dumpLog(); else eddy.cleanup();
-  });
-
-  const t = (name, fn) => test(name, async (ctx) => {
-    try { await fn(ctx); } catch (e) { failed = true; throw e; }
-  });
 
   t("typed errors", async () => {
     await assert.rejects(

@@ -18,17 +18,9 @@ import time
 import unittest
 import uuid
 
-from eddy_fixture import ACCOUNT, EddyTestCase
+from eddy_fixture import ACCOUNT, SqsClientMixin, close_client, import_boto3, make_client
 
-# boto3 must not pick up a developer's ~/.aws files.
-os.environ["AWS_CONFIG_FILE"] = os.devnull
-os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS"):
-    os.environ.pop(_var, None)
-
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
+import_boto3()  # boto3 must not pick up a developer's ~/.aws files.
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MIB = 1048576
@@ -40,20 +32,6 @@ NEW_STANDARD_QUEUE_KEYS = {
     "LastModifiedTimestamp", "MaximumMessageSize", "MessageRetentionPeriod", "QueueArn",
     "ReceiveMessageWaitTimeSeconds", "SqsManagedSseEnabled", "VisibilityTimeout",
 }
-
-
-def make_client(endpoint, region="us-east-1"):
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
-                                    region_name=region)
-    return session.client("sqs", endpoint_url=endpoint, config=Config(
-        retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=40,
-        max_pool_connections=20))
-
-
-def close_client(client):
-    close = getattr(client, "close", None)  # botocore >= 1.29.x
-    if close is not None:
-        close()
 
 
 def md5_hex(data):
@@ -95,21 +73,11 @@ class Md5HelperTest(unittest.TestCase):
                          "4c360f3fdafd970e05fae2f149d997f5")
 
 
-class SqsCases:
+class SqsCases(SqsClientMixin):
     """Mixin with the test bodies. Subclasses set `protocol` ("json" or "query")."""
 
     protocol = None
     server_in_memory = False
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sqs = make_client(cls.server.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        close_client(cls.sqs)
-        super().tearDownClass()
 
     # ---------------------------------------------------------------- helpers
     def qname(self, tag="q"):
@@ -123,10 +91,6 @@ class SqsCases:
     def expected_url(self, name):
         return "%s/%s/%s" % (self.server.endpoint, ACCOUNT, name)
 
-    def attrs(self, url, *names):
-        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names) or ["All"]
-                                             ).get("Attributes", {})
-
     def counts(self, url):
         a = self.attrs(url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
                        "ApproximateNumberOfMessagesDelayed")
@@ -134,6 +98,7 @@ class SqsCases:
                 int(a["ApproximateNumberOfMessagesDelayed"]))
 
     def receive(self, url, **kwargs):
+        # No WaitTimeSeconds default here: some cases rely on the queue's ReceiveMessageWaitTimeSeconds.
         return self.sqs.receive_message(QueueUrl=url, **kwargs).get("Messages", [])
 
     def receive_one(self, url, **kwargs):
@@ -141,19 +106,6 @@ class SqsCases:
         msgs = self.receive(url, **kwargs)
         self.assertEqual(len(msgs), 1, msgs)
         return msgs[0]
-
-    def assertError(self, fn, code, message=None, status=400, message_prefix=None):
-        with self.assertRaises(ClientError) as cm:
-            fn()
-        err = cm.exception.response["Error"]
-        meta = cm.exception.response["ResponseMetadata"]
-        self.assertEqual(err.get("Code"), code, cm.exception.response)
-        if message is not None:
-            self.assertEqual(err.get("Message"), message, cm.exception.response)
-        if message_prefix is not None:
-            self.assertTrue(err.get("Message", "").startswith(message_prefix), cm.exception.response)
-        self.assertEqual(meta["HTTPStatusCode"], status, cm.exception.response)
-        return cm.exception
 
     def nonexistent_message(self):
         if self.protocol == "query":

@@ -13,68 +13,28 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from eddy_fixture import ACCOUNT, EddyTestCase  # noqa: E402
-from sqs_cases import close_client, make_client  # noqa: E402
+from eddy_fixture import EddyTestCase, SqsClientMixin, arn_of, import_boto3, redrive  # noqa: E402
 
+import_boto3()  # boto3 must not pick up a developer's ~/.aws files.
 from botocore.exceptions import ClientError  # noqa: E402
 
 
-def arn_of(name, region="us-east-1"):
-    return "arn:aws:sqs:%s:%s:%s" % (region, ACCOUNT, name)
-
-
-def redrive(dlq_arn, max_receive_count):
-    return json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
-
-
-class DlqTest(EddyTestCase):
+class DlqTest(SqsClientMixin, EddyTestCase):
     server_in_memory = False
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sqs = make_client(cls.server.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        close_client(cls.sqs)
-        super().tearDownClass()
 
     # ---------------------------------------------------------------- helpers
     def create(self, tag="q", fifo=False, **attrs):
-        name = "it-%s-%s%s" % (tag, uuid.uuid4().hex[:10], ".fifo" if fifo else "")
-        a = {k: str(v) for k, v in attrs.items()}
-        if fifo:
-            a["FifoQueue"] = "true"
-        url = self.sqs.create_queue(QueueName=name, Attributes=a)["QueueUrl"]
+        name, url = self.new_queue(tag, fifo, **attrs)
         return name, url, arn_of(name)
-
-    def attrs(self, url, *names):
-        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names) or ["All"]
-                                             ).get("Attributes", {})
 
     def total(self, url):
         a = self.attrs(url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
                        "ApproximateNumberOfMessagesDelayed")
         return sum(int(v) for v in a.values())
 
-    def receive(self, url, **kw):
-        kw.setdefault("WaitTimeSeconds", 0)
-        return self.sqs.receive_message(QueueUrl=url, **kw).get("Messages", [])
-
     def set_redrive(self, url, dlq_arn, count):
         self.sqs.set_queue_attributes(QueueUrl=url,
                                       Attributes={"RedrivePolicy": redrive(dlq_arn, count)})
-
-    def assertError(self, fn, code, message=None, status=400):
-        with self.assertRaises(ClientError) as cm:
-            fn()
-        err = cm.exception.response["Error"]
-        self.assertEqual(err.get("Code"), code, cm.exception.response)
-        if message is not None:
-            self.assertEqual(err.get("Message"), message, cm.exception.response)
-        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], status)
-        return cm.exception
 
     # ---------------------------------------------------------------- RedrivePolicy validation
     def test_redrive_policy_round_trip(self):
@@ -344,8 +304,7 @@ class DlqTest(EddyTestCase):
         self.receive(url, VisibilityTimeout=0)
         self.assertEqual(self.receive(url), [])
         type(self).server.restart()
-        close_client(self.sqs)
-        type(self).sqs = make_client(self.server.endpoint)
+        self.reconnect_client()
         m = self.receive(dlq_url, AttributeNames=["All"])[0]  # routed by path; the port may change
         self.assertEqual(m["MessageId"], sent["MessageId"])
         self.assertEqual(m["Attributes"]["DeadLetterQueueSourceArn"], src_arn)

@@ -16,8 +16,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from eddy_fixture import EddyTestCase  # noqa: E402
-from sqs_cases import close_client, make_client, md5_of_attributes  # noqa: E402
+from eddy_fixture import EddyTestCase, close_client, make_client  # noqa: E402
+from sqs_cases import md5_of_attributes  # noqa: E402
 
 
 class DurabilityTest(EddyTestCase):

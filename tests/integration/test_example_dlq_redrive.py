@@ -18,10 +18,9 @@ from datetime import datetime, timedelta
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from eddy_fixture import ACCOUNT, EddyTestCase  # noqa: E402
-from sqs_cases import close_client  # noqa: E402  (importing it also isolates boto3 from ~/.aws)
+from eddy_fixture import ACCOUNT, EddyTestCase, close_client, import_boto3  # noqa: E402
 
-import boto3  # noqa: E402
+boto3 = import_boto3()  # isolated from a developer's ~/.aws
 
 EXAMPLE = os.path.join(HERE, "..", "..", "examples", "dlq-auto-redrive", "run_example.py")
 REGION = "ap-northeast-2"

@@ -5,7 +5,6 @@ Run: EDDY_BIN=build/eddy python3 tests/integration/test_move_tasks.py -v
 Messages are failed into DLQs with maxReceiveCount=1 and per-receive VisibilityTimeout=0.
 """
 
-import json
 import os
 import sys
 import time
@@ -14,43 +13,21 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from eddy_fixture import ACCOUNT, EddyTestCase  # noqa: E402
-from sqs_cases import close_client, make_client  # noqa: E402
+from eddy_fixture import EddyTestCase, SqsClientMixin, arn_of, import_boto3, redrive  # noqa: E402
 
+import_boto3()  # boto3 must not pick up a developer's ~/.aws files.
 from botocore.exceptions import ClientError  # noqa: E402
 
 ACTIVE_TASK = ("There is already a task running. Only one active task is allowed for a source queue arn "
                "at a given time.")
 
 
-def arn_of(name):
-    return "arn:aws:sqs:us-east-1:%s:%s" % (ACCOUNT, name)
-
-
-def redrive(dlq_arn, count=1):
-    return json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": count})
-
-
-class MoveTaskTest(EddyTestCase):
+class MoveTaskTest(SqsClientMixin, EddyTestCase):
     server_in_memory = False
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sqs = make_client(cls.server.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        close_client(cls.sqs)
-        super().tearDownClass()
 
     # ---------------------------------------------------------------- helpers
     def create(self, tag="q", fifo=False, **attrs):
-        name = "it-%s-%s%s" % (tag, uuid.uuid4().hex[:10], ".fifo" if fifo else "")
-        a = {k: str(v) for k, v in attrs.items()}
-        if fifo:
-            a["FifoQueue"] = "true"
-        url = self.sqs.create_queue(QueueName=name, Attributes=a)["QueueUrl"]
+        name, url = self.new_queue(tag, fifo, **attrs)
         return url, arn_of(name)
 
     def counts(self, url):
@@ -122,17 +99,6 @@ class MoveTaskTest(EddyTestCase):
                     return last
             time.sleep(0.05)
         self.fail("task did not reach %s within %ss: %r" % (statuses, timeout, last))
-
-    def assertError(self, fn, code, message=None, status=400):
-        with self.assertRaises(ClientError) as cm:
-            fn()
-        err = cm.exception.response["Error"]
-        self.assertEqual(err.get("Code"), code, cm.exception.response)
-        if message is not None:
-            self.assertEqual(err.get("Message"), message, cm.exception.response)
-        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], status,
-                         cm.exception.response)
-        return cm.exception
 
     # ---------------------------------------------------------------- StartMessageMoveTask errors
     def test_start_errors(self):
