@@ -8,6 +8,8 @@
 #   BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_CONNECTIONS=32 BENCH_PREFILL=100000   Eddy/ElasticMQ runs
 #   MOTO_DURATION=2 MOTO_WARMUP=0.5 MOTO_PREFILL=500                           moto is capped (see docs)
 #   BENCH_SCALING=1 (Eddy recv-scaling), BENCH_BACKLOGS=1000,100000,1000000
+#   BENCH_FIFO=1 BENCH_GROUPS="1 1000" BENCH_FIFO_PREFILL=50000   FIFO workloads (Eddy; ElasticMQ is tried)
+#   BENCH_MOVETASK=1 BENCH_MOVE_RATES=100,500 BENCH_MOVE_SECONDS=10  move-task rate accuracy (Eddy, JSON)
 #   ELASTICMQ_JAR=path (default tests/node_modules/elasticmq/elasticmq-server-0.7.1.jar)
 #   MOTO_PYTHON=python3 (an interpreter with moto installed)
 set -euo pipefail
@@ -25,6 +27,12 @@ MOTO_WARMUP=${MOTO_WARMUP:-0.5}
 MOTO_PREFILL=${MOTO_PREFILL:-500}
 SCALING=${BENCH_SCALING:-1}
 BACKLOGS=${BENCH_BACKLOGS:-1000,100000,1000000}
+FIFO=${BENCH_FIFO:-1}
+GROUPS_LIST=${BENCH_GROUPS:-1 1000}
+FIFO_PREFILL=${BENCH_FIFO_PREFILL:-50000}
+MOVETASK=${BENCH_MOVETASK:-1}
+MOVE_RATES=${BENCH_MOVE_RATES:-100,500}
+MOVE_SECONDS=${BENCH_MOVE_SECONDS:-10}
 ELASTICMQ_JAR=${ELASTICMQ_JAR:-$ROOT/tests/node_modules/elasticmq/elasticmq-server-0.7.1.jar}
 MOTO_PYTHON=${MOTO_PYTHON:-python3}
 
@@ -122,6 +130,22 @@ run_bench() {
 # recv-delete first: on a fresh server its RSS with the backlog is not inflated by earlier runs' queues.
 MAIN="--benchmarks=recv-delete,send,send-batch,longpoll"
 
+# run_fifo LABEL PORT PROTOCOL: FIFO SendMessage and receive+delete, once per group count. A server that
+# refuses FIFO queues (ElasticMQ 0.7.1) answers the first CreateQueue with an error and is reported as such.
+run_fifo() {
+  [[ $FIFO == 1 ]] || return 0
+  local g
+  for g in $GROUPS_LIST; do
+    run_bench "$1" "$2" "$3" --benchmarks=fifo-recv-delete,fifo-send --groups="$g" --fifo_prefill="$FIFO_PREFILL" \
+      --duration="$DURATION" --warmup="$WARMUP"
+  done
+}
+# run_movetask LABEL PORT PROTOCOL
+run_movetask() {
+  [[ $MOVETASK == 1 ]] || return 0
+  run_bench "$1" "$2" "$3" --benchmarks=movetask --move_rates="$MOVE_RATES" --move_seconds="$MOVE_SECONDS"
+}
+
 # ---------------------------------------------------------------------------------------------- servers
 START=$(date -u +%Y%m%dT%H%M%SZ)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -145,6 +169,10 @@ for server in $SERVERS; do
         run_bench "$server" "$port" "$protocol" $MAIN --duration="$DURATION" --warmup="$WARMUP" --prefill="$PREFILL"
       done
       record "$server" peak_rss_kb "$(status_kb "$SERVER_PID" VmHWM)"
+      for protocol in query json; do
+        run_fifo "$server" "$port" "$protocol"
+      done
+      run_movetask "$server" "$port" json
       if [[ $SCALING == 1 ]]; then
         run_bench "$server" "$port" json --benchmarks=recv-scaling --backlogs="$BACKLOGS"
       fi
@@ -165,6 +193,8 @@ EOF
         continue
       run_bench elasticmq "$port" query $MAIN --duration="$DURATION" --warmup="$WARMUP" --prefill="$PREFILL"
       record elasticmq peak_rss_kb "$(status_kb "$SERVER_PID" VmHWM)"
+      run_fifo elasticmq "$port" query
+      run_movetask elasticmq "$port" query
       stop_server
       ;;
     moto)
@@ -196,6 +226,8 @@ while read -r line; do
   for tok in ${line#RESULT }; do kv[${tok%%=*}]=${tok#*=}; done
   label=${kv[label]} protocol=${kv[protocol]} bench=${kv[bench]}
   [[ $bench == recv-scaling ]] && bench="recv-scaling-${kv[backlog]}"
+  [[ $bench == fifo-* ]] && bench="$bench-g${kv[groups]}"
+  [[ $bench == movetask ]] && bench="movetask-${kv[rate]}"
   for k in "${!kv[@]}"; do R[$label|$protocol|$bench|$k]=${kv[$k]}; done
   unset kv
 done <"$RAW"
@@ -208,6 +240,7 @@ num() {
 }
 # cell LABEL PROTOCOL BENCH FIELD DECIMALS: the value, flagged when that run had errors.
 cell() {
+  [[ ${R[$1|$2|$3|unsupported]:-} == 1 ]] && { echo "not supported"; return; }
   local v=${R[$1|$2|$3|$4]:-} e=${R[$1|$2|$3|errors]:-0}
   v=$(num "$v" "$5")
   [[ -n $v && $e != 0 ]] && v="$v ⚠ $e errors"
@@ -237,19 +270,21 @@ kb2mb() { if [[ -n $1 && $1 != -1* ]]; then num "$(awk -v k="$1" 'BEGIN { printf
 d=$(h eddy-durable health_ms) e=$(h elasticmq health_ms)
 row "start → healthy (ms)" "$(num "$d" 1)" "$(num "$(h eddy-memory health_ms)" 1)" "$(num "$e" 1)" \
   "$(num "$(h moto health_ms)" 1)" "$(ratio "$d" "$e" 0)" "< 50 $(check "$d" '<' 50)"
-d=$(kb2mb "$(h eddy-durable idle_rss_kb)") e=$(kb2mb "$(h elasticmq idle_rss_kb)")
-row "idle RSS (MB)" "$d" "$(kb2mb "$(h eddy-memory idle_rss_kb)")" "$e" "$(kb2mb "$(h moto idle_rss_kb)")" \
-  "$(ratio "$d" "$e" 0)" "< 20 $(check "$d" '<' 20)"
-d=$(kb2mb "$(h eddy-durable peak_rss_kb)") e=$(kb2mb "$(h elasticmq peak_rss_kb)")
-row "peak RSS (VmHWM) after the main workloads (MB)" "$d" "$(kb2mb "$(h eddy-memory peak_rss_kb)")" "$e" \
-  "$(kb2mb "$(h moto peak_rss_kb)")" "$(ratio "$d" "$e" 0)" ""
+# (ratios and checks from the raw kB values: the formatted MB carry thousands separators)
+d=$(h eddy-durable idle_rss_kb) e=$(h elasticmq idle_rss_kb)
+row "idle RSS (MB)" "$(kb2mb "$d")" "$(kb2mb "$(h eddy-memory idle_rss_kb)")" "$(kb2mb "$e")" \
+  "$(kb2mb "$(h moto idle_rss_kb)")" "$(ratio "$d" "$e" 0)" \
+  "< 20 $([[ -n $d ]] && check "$(awk -v k="$d" 'BEGIN { print k / 1024 }')" '<' 20)"
+d=$(h eddy-durable peak_rss_kb) e=$(h elasticmq peak_rss_kb)
+row "peak RSS (VmHWM) after the main workloads (MB)" "$(kb2mb "$d")" "$(kb2mb "$(h eddy-memory peak_rss_kb)")" \
+  "$(kb2mb "$e")" "$(kb2mb "$(h moto peak_rss_kb)")" "$(ratio "$d" "$e" 0)" ""
 
 vals=()
 for c in "${COLS[@]}"; do
   v=${R[$c|query|recv-delete|backlog_rss_kb]:-}
   vals+=("$(kb2mb "$v")")
 done
-d=${vals[0]} e=${vals[2]}
+d=${R[eddy-durable|query|recv-delete|backlog_rss_kb]:-} e=${R[elasticmq|query|recv-delete|backlog_rss_kb]:-}
 row "RSS holding the recv-delete backlog (MB)" "${vals[@]}" "$(ratio "$d" "$e" 0)" ""
 
 declare -A NAME=([send]="SendMessage" [send-batch]="SendMessageBatch (10)" [recv-delete]="Receive(10) + DeleteBatch")
@@ -297,6 +332,79 @@ for b in "${BL[@]}"; do
     "$(cell eddy-memory json "recv-scaling-$b" server_cpu_us_per_msg 1)" "not run" "not run" "" "$t"
 done
 
+# FIFO rows. ElasticMQ 0.7.1 has no FIFO queues: when its FIFO runs report "not supported", the ratio is
+# taken against its standard-queue run of the same shape (send / recv-delete over Query), marked †, which
+# is an upper bound for what its FIFO could do (FIFO does strictly more work per message).
+# or_not_run VALUE: "not run" for an empty cell (moto is not measured on FIFO).
+or_not_run() { if [[ -n $1 ]]; then echo "$1"; else echo "not run"; fi; }
+PROXY=0
+declare -A FNAME=([fifo-send]="FIFO SendMessage" [fifo-recv-delete]="FIFO Receive(10) + DeleteBatch")
+declare -A FSTD=([fifo-send]=send [fifo-recv-delete]=recv-delete)
+if [[ $FIFO == 1 ]]; then
+  for protocol in query json; do
+    P=$([[ $protocol == query ]] && echo Query || echo JSON)
+    for g in $GROUPS_LIST; do
+      G="$(num "$g") group$([[ $g == 1 ]] || echo s)"
+      for bench in fifo-send fifo-recv-delete; do
+        key=$bench-g$g
+        for field in msgs_per_s server_cpu_us_per_msg; do
+          hib=$([[ $field == msgs_per_s ]] && echo 1 || echo 0)
+          dec=$([[ $field == msgs_per_s ]] && echo 0 || echo 1)
+          vals=()
+          for c in "${COLS[@]}"; do vals+=("$(or_not_run "$(cell "$c" "$protocol" "$key" "$field" "$dec")")"); done
+          [[ $protocol == json ]] && vals[2]=$([[ $field == msgs_per_s ]] && echo "— (Query only)" || echo "—")
+          [[ ${R[elasticmq|query|$key|unsupported]:-} == 1 && $protocol == query ]] && vals[2]="not supported (0.7.1)"
+          d=${R[eddy-durable|$protocol|$key|$field]:-} e=${R[elasticmq|query|$key|$field]:-} mark=""
+          if [[ -z $e && ${R[elasticmq|query|$key|unsupported]:-} == 1 ]]; then
+            e=${R[elasticmq|query|${FSTD[$bench]}|$field]:-}
+            [[ -n $e ]] && mark=" †" && PROXY=1
+          fi
+          r=$(ratio "$d" "$e" "$hib")
+          [[ -n $r ]] && r="$r$mark"
+          t=""
+          if [[ $bench == fifo-recv-delete && $g == 1000 && $field == msgs_per_s ]]; then
+            t="≥ 10,000 $(check "$d" '>=' 10000)"
+            if [[ -n $d && -n $e ]]; then
+              t="$t, ≥ 2× ElasticMQ$mark $(check "$(awk -v a="$d" -v b="$e" 'BEGIN { print a / b }')" '>=' 2)"
+            fi
+          fi
+          what=$([[ $field == msgs_per_s ]] && echo "msgs/s" || echo "server CPU µs/msg")
+          row "${FNAME[$bench]}, $G, $P: $what" "${vals[@]}" "$r" "$t"
+        done
+      done
+    done
+  done
+fi
+
+# Move-task rate accuracy: achieved rate (error vs MaxNumberOfMessagesPerSecond).
+if [[ $MOVETASK == 1 ]]; then
+  IFS=, read -r -a MR <<<"$MOVE_RATES"
+  for rate in "${MR[@]}"; do
+    vals=()
+    for c in "${COLS[@]}"; do
+      k="$c|json|movetask-$rate"
+      [[ $c == elasticmq ]] && k="$c|query|movetask-$rate"
+      if [[ ${R[$k|unsupported]:-} == 1 ]]; then
+        vals+=("not supported")
+      elif [[ -n ${R[$k|msgs_per_s]:-} ]]; then
+        v="$(awk -v x="${R[$k|msgs]}" -v s="${R[$k|secs]}" 'BEGIN { printf "%.1f", x / s }') ($(awk -v e="${R[$k|error_pct]}" 'BEGIN { printf "%+.2f", e }') %)"
+        [[ ${R[$k|errors]:-0} != 0 ]] && v="$v ⚠ ${R[$k|errors]} errors"
+        vals+=("$v")
+      else
+        vals+=("not run")
+      fi
+    done
+    [[ ${R[elasticmq|query|movetask-$rate|unsupported]:-} == 1 ]] && vals[2]="not supported (0.7.1)"
+    e=${R[eddy-durable|json|movetask-$rate|error_pct]:-}
+    t=""
+    if [[ -n $e ]]; then
+      t="within ±5 % $(check "$(awk -v x="$e" 'BEGIN { print (x < 0 ? -x : x) }')" '<=' 5)"
+    fi
+    row "message move task at MaxNumberOfMessagesPerSecond=$rate ($(num "$(awk -v r="$rate" -v s="$MOVE_SECONDS" 'BEGIN { print r * s }')") msgs), JSON: achieved msgs/s (error)" \
+      "${vals[@]}" "" "$t"
+  done
+fi
+
 # Load-generator CPU: the busiest sqsbench run per column (it shares the 2 cores with the server).
 maxclient() {
   local m=0 k
@@ -325,7 +433,10 @@ REPORT=$WORK/report.md
   echo "- eddy: commit $COMMIT, $BUILD_TYPE build; ElasticMQ 0.7.1 (npm \`elasticmq\`, $JAVA_VERSION, default JVM flags); moto $MOTO_VERSION"
   echo "- load: sqsbench, $CONNECTIONS keep-alive connections, 1 client thread, $DURATION s measured after $WARMUP s warm-up, 100-byte bodies; recv-delete drains a backlog of $(num "$PREFILL") messages; long-poll: 10 waiters, 200 messages 20 ms apart"
   echo "- moto is capped: $MOTO_DURATION s runs after $MOTO_WARMUP s warm-up and a backlog of $(num "$MOTO_PREFILL") (its SendMessage scans the whole queue, so a larger backlog takes minutes to build)"
+  [[ $FIFO == 1 ]] && echo "- FIFO: SendMessage with MessageGroupId cycling over N groups and a unique MessageDeduplicationId per message ($DURATION s after $WARMUP s warm-up); Receive(10) + DeleteBatch drains a backlog of $(num "$FIFO_PREFILL") messages spread over N groups (a FIFO group has one batch in flight, so with 1 group the drain is serial and the other connections' receives come back empty); moto not run"
+  [[ $MOVETASK == 1 ]] && echo "- move task: a DLQ holding rate × $MOVE_SECONDS s of messages (dead-lettered by maxReceiveCount=1) is redriven to its source; achieved = moved ÷ (first ListMessageMoveTasks poll seeing COMPLETED − StartMessageMoveTask sent), polled every 100 ms and every 5 ms near the end"
   echo "- CPU µs/msg = the server process's utime+stime over the measured window ÷ messages; ratio = how many times better durable Eddy is than ElasticMQ (ElasticMQ always over Query, so JSON rows compare Eddy over JSON with ElasticMQ over Query); ⚠ = the run had errors"
+  [[ $PROXY == 1 ]] && echo "- † ElasticMQ 0.7.1 has no FIFO queues (CreateQueue of a \`.fifo\` name fails with InvalidParameterValue): these ratios compare Eddy's FIFO run with ElasticMQ's standard-queue run of the same shape (SendMessage / Receive+DeleteBatch, Query), an upper bound for an ElasticMQ FIFO"
   echo
   echo "| metric | eddy (durable) | eddy (in-memory) | elasticmq | moto | durable Eddy vs ElasticMQ | target (durable Eddy) |"
   echo "|---|---:|---:|---:|---:|---:|---|"

@@ -70,6 +70,11 @@ struct Flags {
   int interval_ms = 20;  // longpoll
   std::string backlogs = "1000,100000,1000000";  // recv-scaling
   int scaling_msgs = 20000;  // recv-scaling: messages received+deleted (measured) per backlog
+  int groups = 1000;          // fifo-send, fifo-recv-delete: message groups
+  int fifo_prefill = 50000;   // fifo-recv-delete backlog
+  std::string move_rates = "100,500";  // movetask: MaxNumberOfMessagesPerSecond values
+  double move_seconds = 10;   // movetask: messages = rate * move_seconds
+  int move_poll_ms = 100;     // movetask: ListMessageMoveTasks poll interval
   int server_pid = 0;
   std::string health_path;  // health: GET this path; empty = a Query ListQueues POST
   int64_t start_ns = 0;     // health: CLOCK_REALTIME ns at server start
@@ -99,10 +104,13 @@ void Usage() {
   std::fprintf(stderr,
                "sqsbench [--flag=value ...]\n"
                "  --host=127.0.0.1 --port=9324 --protocol=query|json --label=NAME\n"
-               "  --benchmarks=send,send-batch,recv-delete,longpoll,recv-scaling,health\n"
+               "  --benchmarks=send,send-batch,recv-delete,longpoll,recv-scaling,fifo-send,\n"
+               "               fifo-recv-delete,movetask,health\n"
                "  --connections=32 --threads=1 --duration=5 --warmup=1 --msg_size=100\n"
                "  --prefill=100000 (recv-delete)  --waiters=10 --samples=200 --interval_ms=20 (longpoll)\n"
                "  --backlogs=1000,100000,1000000 --scaling_msgs=20000 (recv-scaling)\n"
+               "  --groups=1000 --fifo_prefill=50000 (fifo-send, fifo-recv-delete)\n"
+               "  --move_rates=100,500 --move_seconds=10 --move_poll_ms=100 (movetask)\n"
                "  --server_pid=PID (server CPU per message from /proc/PID)\n"
                "  --health_path=/_eddy/health --start_ns=N --health_timeout_ms=60000 (health)\n"
                "  --sign=0|1 --access_key=.. --secret_key=.. --region=us-east-1\n"
@@ -148,6 +156,16 @@ bool ParseFlags(int argc, char** argv) {
       FLAGS.backlogs = v;
     } else if (FlagValue(a, "scaling_msgs", &v)) {
       FLAGS.scaling_msgs = std::atoi(v.c_str());
+    } else if (FlagValue(a, "groups", &v)) {
+      FLAGS.groups = std::max(1, std::atoi(v.c_str()));
+    } else if (FlagValue(a, "fifo_prefill", &v)) {
+      FLAGS.fifo_prefill = std::atoi(v.c_str());
+    } else if (FlagValue(a, "move_rates", &v)) {
+      FLAGS.move_rates = v;
+    } else if (FlagValue(a, "move_seconds", &v)) {
+      FLAGS.move_seconds = std::atof(v.c_str());
+    } else if (FlagValue(a, "move_poll_ms", &v)) {
+      FLAGS.move_poll_ms = std::max(1, std::atoi(v.c_str()));
     } else if (FlagValue(a, "server_pid", &v)) {
       FLAGS.server_pid = std::atoi(v.c_str());
     } else if (FlagValue(a, "health_path", &v)) {
@@ -417,6 +435,17 @@ int CountOf(std::string_view body, std::string_view needle) {
   return n;
 }
 
+// s with every run of whitespace (newlines of an XML error body) turned into one space.
+std::string OneLine(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(space ? ' ' : c);
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------------------------------------ SigV4
 
 std::string Hex(const unsigned char* d, size_t n) {
@@ -592,15 +621,29 @@ std::string Body(int64_t seq, int size) {
   return s;
 }
 
-std::string SendMessageReq(const Api& api, const std::string& q, const std::string& body) {
+// FIFO fields of message number `seq` when sending to a FIFO queue (groups > 0): MessageGroupId cycles
+// over `groups` groups, MessageDeduplicationId is unique per message. Both are plain alphanumerics, so
+// they need no escaping. Appends "&<prefix>Name=value..." (Query) and ",\"Name\":\"value\"..." (JSON).
+void AppendFifo(int64_t seq, int groups, const std::string& query_prefix, std::string* qp, std::string* jm) {
+  if (groups <= 0) return;
+  std::string g = "g" + std::to_string(seq % groups), d = "d" + std::to_string(seq);
+  *qp += "&" + query_prefix + "MessageGroupId=" + g + "&" + query_prefix + "MessageDeduplicationId=" + d;
+  *jm += ",\"MessageGroupId\":\"" + g + "\",\"MessageDeduplicationId\":\"" + d + "\"";
+}
+
+// seq numbers the message (FIFO group and deduplication id); groups = 0 for a standard queue.
+std::string SendMessageReq(const Api& api, const std::string& q, const std::string& body, int64_t seq = 0,
+                           int groups = 0) {
   std::string qp = "MessageBody=" + UrlEncode(body);
   std::string jm = "\"MessageBody\":\"";
   JsonEscape(body, &jm);
   jm += '"';
+  AppendFifo(seq, groups, "", &qp, &jm);
   return api.Build("SendMessage", q, qp, jm);
 }
 
-std::string SendBatchReq(const Api& api, const std::string& q, int64_t seq, int n) {
+// Messages seq+1 .. seq+n.
+std::string SendBatchReq(const Api& api, const std::string& q, int64_t seq, int n, int groups = 0) {
   std::string qp, jm = "\"Entries\":[";
   for (int i = 1; i <= n; ++i) {
     std::string b = Body(seq + i, FLAGS.msg_size);
@@ -610,7 +653,9 @@ std::string SendBatchReq(const Api& api, const std::string& q, int64_t seq, int 
     if (i > 1) jm += ',';
     jm += "{\"Id\":\"e" + std::to_string(i) + "\",\"MessageBody\":\"";
     JsonEscape(b, &jm);
-    jm += "\"}";
+    jm += '"';
+    AppendFifo(seq + i, groups, pre, &qp, &jm);
+    jm += '}';
   }
   jm += ']';
   return api.Build("SendMessageBatch", q, qp, jm);
@@ -1053,18 +1098,64 @@ Response SyncCall(const std::string& req, std::string* body_copy, int timeout_ms
 
 int g_queue_seq = 0;
 
-// Creates a fresh queue named after the benchmark; returns its URL or exits.
-std::string CreateQueue(const Api& api, const std::string& bench) {
+using Attributes = std::vector<std::pair<std::string, std::string>>;
+
+// Creates a fresh queue named after the benchmark (a FIFO queue when `fifo`, with FifoQueue=true and the
+// ".fifo" suffix) with the given attributes; returns its URL, or "" with the server's answer in *error.
+std::string TryCreateQueue(const Api& api, const std::string& bench, bool fifo, Attributes attrs,
+                           std::string* error) {
   std::string name = "sqsbench-" + bench + "-" + std::to_string(getpid()) + "-" + std::to_string(++g_queue_seq);
+  if (fifo) {
+    name += ".fifo";
+    attrs.emplace_back("FifoQueue", "true");
+  }
+  std::string qp = "QueueName=" + name, jm = "\"QueueName\":\"" + name + "\"";
+  if (!attrs.empty()) jm += ",\"Attributes\":{";
+  for (size_t i = 0; i < attrs.size(); ++i) {
+    std::string pre = "&Attribute." + std::to_string(i + 1) + ".";
+    qp += pre + "Name=" + UrlEncode(attrs[i].first) + pre + "Value=" + UrlEncode(attrs[i].second);
+    if (i) jm += ',';
+    jm += '"';
+    JsonEscape(attrs[i].first, &jm);
+    jm += "\":\"";
+    JsonEscape(attrs[i].second, &jm);
+    jm += '"';
+  }
+  if (!attrs.empty()) jm += '}';
   std::string body;
-  Response r = SyncCall(api.Build("CreateQueue", "", "QueueName=" + name, "\"QueueName\":\"" + name + "\""), &body);
+  Response r = SyncCall(api.Build("CreateQueue", "", qp, jm), &body);
   std::string url = FindFirst(body, api.json(), "QueueUrl");
   if (r.status != 200 || url.empty()) {
-    std::fprintf(stderr, "[%s] CreateQueue %s failed: HTTP %d %s\n", FLAGS.label.c_str(), name.c_str(), r.status,
-                 body.c_str());
+    *error = "CreateQueue " + name + " failed: HTTP " + std::to_string(r.status) + " " + body;
+    return "";
+  }
+  return url;
+}
+
+// Creates a fresh standard queue named after the benchmark; returns its URL or exits.
+std::string CreateQueue(const Api& api, const std::string& bench) {
+  std::string error;
+  std::string url = TryCreateQueue(api, bench, false, {}, &error);
+  if (url.empty()) {
+    std::fprintf(stderr, "[%s] %s\n", FLAGS.label.c_str(), error.c_str());
     std::exit(1);
   }
   return url;
+}
+
+// One queue attribute (GetQueueAttributes), "" when absent or on error.
+std::string GetQueueAttribute(const Api& api, const std::string& url, const std::string& attr) {
+  std::string body;
+  Response r = SyncCall(api.Build("GetQueueAttributes", url, "AttributeName.1=" + attr,
+                                  "\"AttributeNames\":[\"" + attr + "\"]"),
+                        &body);
+  if (r.status != 200) return "";
+  if (api.json()) return FindFirst(body, true, attr);
+  // <Attribute><Name>attr</Name><Value>v</Value></Attribute>
+  size_t p = body.find("<Name>" + attr + "</Name>");
+  if (p == std::string::npos) return "";
+  std::string_view rest = std::string_view(body).substr(p);
+  return FindFirst(rest, false, "Value");
 }
 
 void DeleteQueue(const Api& api, const std::string& url) {
@@ -1080,9 +1171,11 @@ void DeleteQueue(const Api& api, const std::string& url) {
 // messages (prefill); otherwise it runs until stopped.
 class SendWorkload : public Workload {
  public:
-  SendWorkload(const Api& api, std::string queue, int batch, int64_t limit)
-      : api_(api), queue_(std::move(queue)), batch_(batch), limit_(limit) {
-    if (!FLAGS.sign) fixed_ = Make(0);
+  // groups > 0: the queue is FIFO; every message gets its own deduplication id, so requests are built
+  // per message rather than once.
+  SendWorkload(const Api& api, std::string queue, int batch, int64_t limit, int groups = 0)
+      : api_(api), queue_(std::move(queue)), batch_(batch), limit_(limit), groups_(groups) {
+    if (!FLAGS.sign && groups_ <= 0) fixed_ = Make(0);
   }
 
   bool Next(Conn&, std::string* req) override {
@@ -1111,14 +1204,15 @@ class SendWorkload : public Workload {
 
  private:
   std::string Make(int64_t seq) const {
-    return batch_ == 1 ? SendMessageReq(api_, queue_, Body(seq, FLAGS.msg_size))
-                       : SendBatchReq(api_, queue_, seq, batch_);
+    return batch_ == 1 ? SendMessageReq(api_, queue_, Body(seq, FLAGS.msg_size), seq, groups_)
+                       : SendBatchReq(api_, queue_, seq, batch_, groups_);
   }
 
   const Api& api_;
   std::string queue_;
   int batch_;
   int64_t limit_;
+  int groups_;
   std::string fixed_;
   std::atomic<int64_t> issued_{0};
 };
@@ -1220,9 +1314,10 @@ void Report(const std::string& bench, int64_t msgs, int64_t errors, const Measur
 }
 
 // Fills `queue` with n messages via SendMessageBatch; returns the messages that made it.
-int64_t Prefill(const Api& api, const std::string& queue, int64_t n, Pool& pool) {
+// groups > 0: a FIFO queue, the messages spread over that many message groups.
+int64_t Prefill(const Api& api, const std::string& queue, int64_t n, Pool& pool, int groups = 0) {
   if (n <= 0) return 0;
-  SendWorkload w(api, queue, 10, n);
+  SendWorkload w(api, queue, 10, n, groups);
   int64_t t0 = NowNs();
   {
     Runner r(w, pool);
@@ -1239,9 +1334,32 @@ int64_t Prefill(const Api& api, const std::string& queue, int64_t n, Pool& pool)
 
 // ------------------------------------------------------------------------------------------------ benchmarks
 
-void BenchSend(const Api& api, const std::string& bench, int batch) {
-  std::string q = CreateQueue(api, bench);
-  SendWorkload w(api, q, batch, 0);
+// A FIFO benchmark on a server that refused to create a FIFO queue (e.g. ElasticMQ 0.7.1): one line
+// saying so instead of a measurement.
+void ReportUnsupported(const std::string& bench, int groups, const std::string& error) {
+  std::printf("%-12s %-6s %-14s : not supported (%.300s)\n", bench.c_str(), FLAGS.protocol.c_str(),
+              FLAGS.label.c_str(), OneLine(error).c_str());
+  std::printf("RESULT label=%s protocol=%s bench=%s groups=%d unsupported=1\n", FLAGS.label.c_str(),
+              FLAGS.protocol.c_str(), bench.c_str(), groups);
+  std::fflush(stdout);
+}
+
+std::string GroupsKv(int groups) { return groups > 0 ? " groups=" + std::to_string(groups) : std::string(); }
+std::string GroupsHuman(int groups) {
+  return groups > 0 ? "  [" + std::to_string(groups) + " message group" + (groups > 1 ? "s]" : "]") : std::string();
+}
+
+// groups > 0: a FIFO queue, MessageGroupId cycling over `groups`, a unique deduplication id per message.
+void BenchSend(const Api& api, const std::string& bench, int batch, int groups = 0) {
+  std::string q;
+  if (groups > 0) {
+    std::string error;
+    q = TryCreateQueue(api, bench, true, {}, &error);
+    if (q.empty()) return ReportUnsupported(bench, groups, error);
+  } else {
+    q = CreateQueue(api, bench);
+  }
+  SendWorkload w(api, q, batch, 0, groups);
   Runner r(w, FLAGS.connections);
   SleepMs(FLAGS.warmup * 1000);
   int64_t m0 = w.counters.msgs.load(), e0 = w.counters.errors.load();
@@ -1251,14 +1369,24 @@ void BenchSend(const Api& api, const std::string& bench, int batch) {
   int64_t m1 = w.counters.msgs.load(), e1 = w.counters.errors.load();
   w.stop.store(true);
   r.Join();
-  Report(bench, m1 - m0, e1 - e0, Between(a, b), "", "");
+  Report(bench, m1 - m0, e1 - e0, Between(a, b), GroupsKv(groups), GroupsHuman(groups));
   DeleteQueue(api, q);
 }
 
-void BenchRecvDelete(const Api& api) {
-  std::string q = CreateQueue(api, "recv-delete");
+// groups > 0: a FIFO queue prefilled with fifo_prefill messages spread over `groups` message groups. A
+// FIFO group has at most one batch in flight, so with one group the drain is serial by design and the
+// other connections' receives come back empty.
+void BenchRecvDelete(const Api& api, const std::string& bench = "recv-delete", int groups = 0) {
+  std::string q;
+  if (groups > 0) {
+    std::string error;
+    q = TryCreateQueue(api, bench, true, {}, &error);
+    if (q.empty()) return ReportUnsupported(bench, groups, error);
+  } else {
+    q = CreateQueue(api, bench);
+  }
   Pool pool(FLAGS.connections);
-  int64_t filled = Prefill(api, q, FLAGS.prefill, pool);
+  int64_t filled = Prefill(api, q, groups > 0 ? FLAGS.fifo_prefill : FLAGS.prefill, pool, groups);
   int64_t rss_kb = ServerRssKb(FLAGS.server_pid);  // holding the backlog
   RecvDeleteWorkload w(api, q, filled);
   Window a = Window::Now();
@@ -1270,10 +1398,11 @@ void BenchRecvDelete(const Api& api) {
   r.Join();
   int64_t msgs = w.counters.msgs.load();
   char kv[200], human[200];
-  std::snprintf(kv, sizeof kv, " prefill=%" PRId64 " empty_receives=%" PRId64 " backlog_rss_kb=%" PRId64, filled,
-                w.counters.empty_receives.load(), rss_kb);
-  std::snprintf(human, sizeof human, "  [backlog %" PRId64 "%s]", filled, msgs < filled ? ", NOT drained" : "");
-  Report("recv-delete", msgs, w.counters.errors.load() + (filled - std::min(msgs, filled)), Between(a, b), kv, human);
+  std::snprintf(kv, sizeof kv, " prefill=%" PRId64 " empty_receives=%" PRId64 " backlog_rss_kb=%" PRId64 "%s",
+                filled, w.counters.empty_receives.load(), rss_kb, GroupsKv(groups).c_str());
+  std::snprintf(human, sizeof human, "  [backlog %" PRId64 "%s, %" PRId64 " empty receives]%s", filled,
+                msgs < filled ? ", NOT drained" : "", w.counters.empty_receives.load(), GroupsHuman(groups).c_str());
+  Report(bench, msgs, w.counters.errors.load() + (filled - std::min(msgs, filled)), Between(a, b), kv, human);
   DeleteQueue(api, q);
 }
 
@@ -1392,6 +1521,196 @@ void BenchLongPoll(const Api& api) {
   DeleteQueue(api, q);
 }
 
+// Synchronous requests over one persistent keep-alive connection (setup loops and polling).
+class SyncConn {
+ public:
+  SyncConn() : c_(loop_.Add(-1)) {}
+  Response Call(const std::string& req, std::string* body_copy, int timeout_ms = 30000) {
+    Response out;
+    bool done = false;
+    loop_.Send(*c_, req);
+    int64_t deadline = NowNs() + int64_t(timeout_ms) * 1000000;
+    while (!done && NowNs() < deadline) {
+      loop_.Poll(10, [&](Conn&, const Response& r) {
+        out.status = r.status;
+        body_copy->assign(r.body);
+        done = true;
+      });
+    }
+    if (!done) loop_.AbandonBusy();
+    out.body = *body_copy;
+    return out;
+  }
+
+ private:
+  Loop loop_;
+  Conn* c_;
+};
+
+// A numeric field: "Name": 123 (JSON) or <Name>123</Name> (XML); -1 when absent.
+int64_t FindNumber(std::string_view body, bool json, std::string_view name) {
+  if (!json) {
+    std::string v = FindFirst(body, false, name);
+    return v.empty() ? -1 : std::strtoll(v.c_str(), nullptr, 10);
+  }
+  std::string key = "\"" + std::string(name) + "\"";
+  size_t p = body.find(key);
+  if (p == std::string_view::npos) return -1;
+  p += key.size();
+  while (p < body.size() && (body[p] == ' ' || body[p] == ':' || body[p] == '"')) ++p;
+  return std::strtoll(std::string(body.substr(p, 24)).c_str(), nullptr, 10);
+}
+
+// Message move task rate accuracy: for each target rate R (MaxNumberOfMessagesPerSecond), a DLQ holding
+// R * move_seconds messages is redriven to its source queue; the achieved rate is messages moved ÷ (time
+// the task was first seen COMPLETED − time just before StartMessageMoveTask was sent). The DLQ is filled
+// through the real dead-letter path: the source has maxReceiveCount=1, every message is received once with
+// VisibilityTimeout=0 and moved by the next receive that finds it. ListMessageMoveTasks is polled every
+// move_poll_ms, and every 5 ms once the task should be within 2 polls of its end, so the completion time is
+// known to 5 ms (0.05 % of a 10 s task).
+void BenchMoveTask(const Api& api) {
+  for (const std::string& rs : Split(FLAGS.move_rates, ',')) {
+    const int64_t rate = std::strtoll(rs.c_str(), nullptr, 10);
+    const int64_t n = int64_t(double(rate) * FLAGS.move_seconds + 0.5);
+    const std::string bench = "movetask";
+    char kvrate[64];
+    std::snprintf(kvrate, sizeof kvrate, " rate=%" PRId64, rate);
+    std::string error;
+    std::string dlq = TryCreateQueue(api, "movetask-dlq", false, {}, &error);
+    std::string dlq_arn = dlq.empty() ? "" : GetQueueAttribute(api, dlq, "QueueArn");
+    std::string src;
+    // A server without dead-letter queues or move tasks (ElasticMQ 0.7.1): one line saying so.
+    auto unsupported = [&](std::string why) {
+      std::printf("%-12s %-6s %-14s : not supported (%.300s)\n", bench.c_str(), FLAGS.protocol.c_str(),
+                  FLAGS.label.c_str(), OneLine(why).c_str());
+      std::printf("RESULT label=%s protocol=%s bench=%s%s unsupported=1\n", FLAGS.label.c_str(),
+                  FLAGS.protocol.c_str(), bench.c_str(), kvrate);
+      std::fflush(stdout);
+      if (!src.empty()) DeleteQueue(api, src);
+      if (!dlq.empty()) DeleteQueue(api, dlq);
+    };
+    if (dlq_arn.empty()) {
+      unsupported(error.empty() ? "GetQueueAttributes returns no QueueArn, so no RedrivePolicy can name it" : error);
+      continue;
+    }
+    std::string policy = "{\"deadLetterTargetArn\":\"" + dlq_arn + "\",\"maxReceiveCount\":\"1\"}";
+    src = TryCreateQueue(api, "movetask-src", false, {{"RedrivePolicy", policy}}, &error);
+    if (src.empty()) {
+      unsupported(error);
+      continue;
+    }
+    int64_t errors = 0;
+    {
+      Pool pool(FLAGS.connections);
+      int64_t sent = Prefill(api, src, n, pool);
+      errors += n - sent;
+    }
+    // Dead-letter them: receive each once (VisibilityTimeout=0 keeps it visible, receive count 1); the
+    // next receive that meets it moves it to the DLQ and keeps filling its batch from the rest.
+    SyncConn conn;
+    std::string body;
+    const std::string receive = ReceiveReq(api, src, 10, 0, 0);
+    int64_t t_fill = NowNs();
+    int64_t receives = 0;
+    for (;;) {
+      Response r = conn.Call(receive, &body);
+      ++receives;
+      if (r.status != 200) {
+        ++errors;
+        std::fprintf(stderr, "[%s] receive (DLQ fill): HTTP %d %.300s\n", FLAGS.label.c_str(), r.status,
+                     body.c_str());
+        break;
+      }
+      if (CountOf(body, "ReceiptHandle") == 0) break;
+      // Each message is returned once and moved once, so about n/5 receives; more means the server does
+      // not dead-letter.
+      if (receives > n / 2 + 100 || NowNs() - t_fill > int64_t(FLAGS.max_phase) * 1000000000) break;
+    }
+    int64_t in_dlq = std::strtoll(GetQueueAttribute(api, dlq, "ApproximateNumberOfMessages").c_str(), nullptr, 10);
+    if (FLAGS.verbose) {
+      std::fprintf(stderr, "[%s] %" PRId64 " messages dead-lettered in %.2f s (%" PRId64 " receives)\n",
+                   FLAGS.label.c_str(), in_dlq, double(NowNs() - t_fill) / 1e9, receives);
+    }
+    if (in_dlq <= 0) {
+      unsupported("no message reached the DLQ after " + std::to_string(receives) +
+                  " receives with maxReceiveCount=1 (no RedrivePolicy support)");
+      continue;
+    }
+    if (in_dlq != n) {
+      std::fprintf(stderr, "[%s] movetask: DLQ holds %" PRId64 " messages, expected %" PRId64 "\n",
+                   FLAGS.label.c_str(), in_dlq, n);
+      errors += std::max<int64_t>(0, n - in_dlq);
+    }
+
+    const std::string start = api.Build(
+        "StartMessageMoveTask", "", "SourceArn=" + UrlEncode(dlq_arn) + "&MaxNumberOfMessagesPerSecond=" + rs,
+        "\"SourceArn\":\"" + dlq_arn + "\",\"MaxNumberOfMessagesPerSecond\":" + rs);
+    const std::string list = api.Build("ListMessageMoveTasks", "", "SourceArn=" + UrlEncode(dlq_arn) + "&MaxResults=1",
+                                       "\"SourceArn\":\"" + dlq_arn + "\",\"MaxResults\":1");
+    Window a = Window::Now();
+    const int64_t t0 = NowNs();
+    Response r = conn.Call(start, &body);
+    if (r.status != 200) {
+      unsupported("StartMessageMoveTask: HTTP " + std::to_string(r.status) + " " + body);
+      continue;
+    }
+    // Poll until COMPLETED (or another final state). Also a steady-state rate from the moved counts
+    // between the first poll after 1 s and the last poll still RUNNING.
+    const int64_t expected_ns = int64_t(double(n) / double(rate) * 1e9);
+    const int64_t poll_ns = int64_t(FLAGS.move_poll_ms) * 1000000;
+    int64_t t_end = 0, moved = 0, polls = 0, mid_t = 0, mid_moved = -1, last_t = 0, last_moved = 0;
+    std::string status;
+    for (;;) {
+      int64_t now = NowNs();
+      int64_t next = now + poll_ns;
+      if (t0 + expected_ns - now < 2 * poll_ns) next = now + 5000000;
+      SleepMs(double(next - now) / 1e6);
+      const int64_t sent_at = NowNs();
+      r = conn.Call(list, &body);
+      ++polls;
+      if (r.status != 200) {
+        ++errors;
+        std::fprintf(stderr, "[%s] ListMessageMoveTasks: HTTP %d %.300s\n", FLAGS.label.c_str(), r.status,
+                     body.c_str());
+        break;
+      }
+      status = FindFirst(body, api.json(), "Status");
+      moved = FindNumber(body, api.json(), "ApproximateNumberOfMessagesMoved");
+      if (status != "RUNNING") {
+        t_end = sent_at;
+        break;
+      }
+      if (mid_moved < 0 && sent_at - t0 >= 1000000000) {
+        mid_t = sent_at;
+        mid_moved = moved;
+      }
+      last_t = sent_at;
+      last_moved = moved;
+      if (sent_at - t0 > expected_ns * 3 + int64_t(FLAGS.max_phase) * 1000000000) {
+        status = "TIMEOUT";
+        t_end = sent_at;
+        break;
+      }
+    }
+    Window b = Window::Now();
+    Measure m = Between(a, b);
+    m.secs = double(t_end - t0) / 1e9;
+    if (status != "COMPLETED" || moved != in_dlq) errors += std::max<int64_t>(1, in_dlq - moved);
+    double achieved = m.secs > 0 ? double(moved) / m.secs : 0;
+    double error_pct = 100.0 * (achieved - double(rate)) / double(rate);
+    double steady = mid_moved >= 0 && last_t > mid_t ? double(last_moved - mid_moved) / (double(last_t - mid_t) / 1e9)
+                                                    : -1;
+    char kv[300], human[300];
+    std::snprintf(kv, sizeof kv, "%s target=%" PRId64 " error_pct=%.2f steady_per_s=%.1f status=%s polls=%" PRId64,
+                  kvrate, rate, error_pct, steady, status.c_str(), polls);
+    std::snprintf(human, sizeof human, "  [target %" PRId64 "/s: error %+.2f %%, steady %.1f/s, %s after %" PRId64
+                  " polls]", rate, error_pct, steady, status.c_str(), polls);
+    Report(bench, moved, errors, m, kv, human);
+    DeleteQueue(api, src);
+    DeleteQueue(api, dlq);
+  }
+}
+
 // Polls every millisecond until the server answers 200; reports the time since --start_ns.
 int BenchHealth(const Api& api) {
   std::string req = FLAGS.health_path.empty() ? api.Build("ListQueues", "", "", "") : api.Get(FLAGS.health_path);
@@ -1438,6 +1757,12 @@ int main(int argc, char** argv) {
       BenchLongPoll(api);
     } else if (bench == "recv-scaling") {
       BenchRecvScaling(api);
+    } else if (bench == "fifo-send") {
+      BenchSend(api, "fifo-send", 1, FLAGS.groups);
+    } else if (bench == "fifo-recv-delete") {
+      BenchRecvDelete(api, "fifo-recv-delete", FLAGS.groups);
+    } else if (bench == "movetask") {
+      BenchMoveTask(api);
     } else if (bench == "health") {
       rc |= BenchHealth(api);
     } else {
