@@ -643,41 +643,69 @@ bool PrecheckPartialBatch(Engine& engine, const RequestContext& ctx, const std::
   return true;
 }
 
+// The entries of a batch request: those that parsed, every id (the whole-request checks see them all),
+// and the ones failed here, reported in `Failed` beside the engine's own per-entry failures.
+template <typename Entry>
+struct BatchEntries {
+  std::vector<Entry> entries;
+  std::vector<std::string> all_ids;
+  std::vector<BatchError> pre_failed;
+};
+
+// Reads `Entries`: `parse(entry_reader, &entry)` fills an entry (its Id is read here) and returns an
+// error for an entry-level problem. JSON type errors go to `p` and fail the whole request.
+template <typename Entry, typename Parse>
+BatchEntries<Entry> ReadBatchEntries(Reader& r, Problems& p, std::string_view entry_name,
+                                     Parse parse) {
+  BatchEntries<Entry> out;
+  const json::array* list = r.Array("Entries");
+  if (list == nullptr) return out;
+  out.entries.reserve(list->size());
+  for (const json::value& v : *list) {
+    if (!v.is_object()) {
+      p.Type(TypeMismatch(v, "a " + std::string(entry_name)));
+      continue;
+    }
+    Reader er(v.get_object(), &p);
+    Entry e;
+    e.id = er.String("Id").value_or("");
+    out.all_ids.push_back(e.id);
+    if (std::optional<Error> err = parse(er, &e)) {
+      out.pre_failed.push_back({e.id, err->code, std::move(err->message), true});
+    } else {
+      out.entries.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+// When entries failed here, the whole request is still checked as AWS does; if nothing is left for the
+// engine, the reply is sent here. Returns true when the request has been answered.
+template <typename Entry>
+bool AnsweredBeforeEngine(Engine& engine, const RequestContext& ctx, const std::string& url,
+                          const BatchEntries<Entry>& batch, std::string_view entry_name,
+                          Reply& done) {
+  if (batch.pre_failed.empty()) return false;
+  if (!PrecheckPartialBatch(engine, ctx, url, batch.all_ids, entry_name, done)) return true;
+  if (!batch.entries.empty()) return false;
+  ReplyOk(done, BatchToJson({}, batch.pre_failed, {}), 0);
+  return true;
+}
+
 void SendMessageBatch(Engine& engine, const json::object& in, const RequestContext& ctx,
                       Reply done) {
   Problems p;
   Reader r(in, &p);
   std::string url = r.RequiredString("QueueUrl");
-  std::vector<BatchSendEntry> entries;
-  std::vector<std::string> all_ids;
-  std::vector<BatchError> pre_failed;
-  if (const json::array* list = r.Array("Entries")) {
-    entries.reserve(list->size());
-    for (const json::value& v : *list) {
-      if (!v.is_object()) {
-        p.Type(TypeMismatch(v, "a SendMessageBatchRequestEntry"));
-        continue;
-      }
-      Reader er(v.get_object(), &p);
-      Problems entry_invalid;
-      BatchSendEntry e;
-      e.id = er.String("Id").value_or("");
-      e.request = ReadSendRequest(er, &entry_invalid);
-      all_ids.push_back(e.id);
-      if (!entry_invalid.ok()) {
-        Error err = entry_invalid.Take();
-        pre_failed.push_back({e.id, err.code, std::move(err.message), true});
-      } else {
-        entries.push_back(std::move(e));
-      }
-    }
-  }
+  constexpr std::string_view kEntry = "SendMessageBatchRequestEntry";
+  auto batch = ReadBatchEntries<BatchSendEntry>(r, p, kEntry, [](Reader& er, BatchSendEntry* e) {
+    Problems entry_invalid;
+    e->request = ReadSendRequest(er, &entry_invalid);
+    return entry_invalid.ok() ? std::nullopt : std::optional<Error>(entry_invalid.Take());
+  });
   EDDY_SQS_CHECK(p);
-  if (!pre_failed.empty()) {
-    if (!PrecheckPartialBatch(engine, ctx, url, all_ids, "SendMessageBatchRequestEntry", done)) return;
-    if (entries.empty()) return ReplyOk(done, BatchToJson({}, pre_failed, {}), 0);
-  }
-  auto res = engine.SendMessageBatch(ctx, url, std::move(entries));
+  if (AnsweredBeforeEngine(engine, ctx, url, batch, kEntry, done)) return;
+  auto res = engine.SendMessageBatch(ctx, url, std::move(batch.entries));
   if (!res) return ReplyError(done, std::move(res).error());
   json::array ok;
   ok.reserve(res->successful.size());
@@ -686,7 +714,7 @@ void SendMessageBatch(Engine& engine, const json::object& in, const RequestConte
     o.emplace("Id", id);
     ok.push_back(std::move(o));
   }
-  ReplyOk(done, BatchToJson(std::move(ok), pre_failed, res->failed), res->commit);
+  ReplyOk(done, BatchToJson(std::move(ok), batch.pre_failed, res->failed), res->commit);
 }
 
 void ReceiveMessage(Engine& engine, const json::object& in, const RequestContext& ctx, Reply done) {
@@ -741,23 +769,13 @@ void DeleteMessageBatch(Engine& engine, const json::object& in, const RequestCon
   Problems p;
   Reader r(in, &p);
   std::string url = r.RequiredString("QueueUrl");
-  std::vector<ReceiptEntry> entries;
-  if (const json::array* list = r.Array("Entries")) {
-    entries.reserve(list->size());
-    for (const json::value& v : *list) {
-      if (!v.is_object()) {
-        p.Type(TypeMismatch(v, "a DeleteMessageBatchRequestEntry"));
-        continue;
-      }
-      Reader er(v.get_object(), &p);
-      ReceiptEntry e;
-      e.id = er.String("Id").value_or("");
-      e.receipt_handle = er.String("ReceiptHandle").value_or("");
-      entries.push_back(std::move(e));
-    }
-  }
+  auto batch = ReadBatchEntries<ReceiptEntry>(
+      r, p, "DeleteMessageBatchRequestEntry", [](Reader& er, ReceiptEntry* e) {
+        e->receipt_handle = er.String("ReceiptHandle").value_or("");
+        return std::optional<Error>();
+      });
   EDDY_SQS_CHECK(p);
-  ReplyIdBatch(done, engine.DeleteMessageBatch(ctx, url, entries), {});
+  ReplyIdBatch(done, engine.DeleteMessageBatch(ctx, url, batch.entries), {});
 }
 
 void ChangeMessageVisibility(Engine& engine, const json::object& in, const RequestContext& ctx,
@@ -778,44 +796,20 @@ void ChangeMessageVisibilityBatch(Engine& engine, const json::object& in, const 
   Problems p;
   Reader r(in, &p);
   std::string url = r.RequiredString("QueueUrl");
-  std::vector<ReceiptEntry> entries;
-  std::vector<std::string> all_ids;
-  std::vector<BatchError> pre_failed;
-  if (const json::array* list = r.Array("Entries")) {
-    entries.reserve(list->size());
-    for (const json::value& v : *list) {
-      if (!v.is_object()) {
-        p.Type(TypeMismatch(v, "a ChangeMessageVisibilityBatchRequestEntry"));
-        continue;
-      }
-      Reader er(v.get_object(), &p);
-      ReceiptEntry e;
-      e.id = er.String("Id").value_or("");
-      e.receipt_handle = er.String("ReceiptHandle").value_or("");
-      std::optional<int64_t> timeout = er.Int("VisibilityTimeout");
-      all_ids.push_back(e.id);
-      // Optional in the model, but there is no sensible default (0 would expose the message at
-      // once): fail the entry rather than guess.
-      if (!timeout) {
-        if (!er.Find("VisibilityTimeout")) {
-          pre_failed.push_back({e.id, Errc::kMissingParameter,
-                                "The request must contain the parameter VisibilityTimeout.", true});
-        }
-        continue;
-      }
-      e.visibility_timeout = *timeout;
-      entries.push_back(std::move(e));
-    }
-  }
+  constexpr std::string_view kEntry = "ChangeMessageVisibilityBatchRequestEntry";
+  auto batch = ReadBatchEntries<ReceiptEntry>(r, p, kEntry, [](Reader& er, ReceiptEntry* e) {
+    e->receipt_handle = er.String("ReceiptHandle").value_or("");
+    std::optional<int64_t> timeout = er.Int("VisibilityTimeout");
+    // Optional in the model, but there is no sensible default (0 would expose the message at once):
+    // fail the entry rather than guess. (A value of the wrong type already fails the request.)
+    if (!timeout) return std::optional<Error>(MissingParameter("VisibilityTimeout").error);
+    e->visibility_timeout = *timeout;
+    return std::optional<Error>();
+  });
   EDDY_SQS_CHECK(p);
-  if (!pre_failed.empty()) {
-    if (!PrecheckPartialBatch(engine, ctx, url, all_ids, "ChangeMessageVisibilityBatchRequestEntry",
-                              done)) {
-      return;
-    }
-    if (entries.empty()) return ReplyOk(done, BatchToJson({}, pre_failed, {}), 0);
-  }
-  ReplyIdBatch(done, engine.ChangeMessageVisibilityBatch(ctx, url, entries), pre_failed);
+  if (AnsweredBeforeEngine(engine, ctx, url, batch, kEntry, done)) return;
+  ReplyIdBatch(done, engine.ChangeMessageVisibilityBatch(ctx, url, batch.entries),
+               batch.pre_failed);
 }
 
 void PurgeQueue(Engine& engine, const json::object& in, const RequestContext& ctx, Reply done) {
