@@ -285,6 +285,11 @@ eddy::Status Engine::Recover() {
     m.receipt_nonce = rec.receipt_nonce;
     m.received_at = now;
     m.state = Message::State::kDetached;
+    // Deduplication ids are not stored on their own; those of messages still queued and sent in the
+    // last 5 minutes are rebuilt (ids of messages deleted before the restart are forgotten).
+    if (q.config.fifo_queue && m.payload->sent_ms + kDeduplicationWindowMs > now) {
+      RememberDeduplicationLocked(q, DeduplicationKey(q, *m.payload), *m.payload, rec.seq, 0);
+    }
     if (rec.visible_at_ms > now) {
       AttachLocked(q, m, rec.receive_count > 0 ? Message::State::kInFlight : Message::State::kDelayed,
                    rec.visible_at_ms);
@@ -946,6 +951,19 @@ store::PutMessage Engine::EnqueueLocked(Queue& q, PayloadPtr payload, std::strin
   return store::PutMessage{std::move(rec)};
 }
 
+std::string Engine::DeduplicationKey(const Queue& q, const MessagePayload& p) {
+  return q.config.deduplication_scope == "messageGroup" ? p.group_id + '\n' + p.deduplication_id
+                                                        : p.deduplication_id;
+}
+
+// The window runs from the message's send, so entries rebuilt at recovery expire on time too.
+void Engine::RememberDeduplicationLocked(Queue& q, std::string key, const MessagePayload& p,
+                                         uint64_t seq, uint64_t commit) {
+  const int64_t expires = p.sent_ms + kDeduplicationWindowMs;
+  q.dedup[key] = {expires, p.message_id, seq, commit};
+  q.dedup_expiry.emplace_back(expires, std::move(key));
+}
+
 uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out) {
   const int64_t now = clock_.NowMs();
   std::string dedup_key;
@@ -957,9 +975,7 @@ uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion
       if (it != q.dedup.end() && it->second.expires_ms <= now) q.dedup.erase(it);
       q.dedup_expiry.pop_front();
     }
-    dedup_key = q.config.deduplication_scope == "messageGroup"
-                    ? send.payload->group_id + '\n' + send.payload->deduplication_id
-                    : send.payload->deduplication_id;
+    dedup_key = DeduplicationKey(q, *send.payload);
     if (auto it = q.dedup.find(dedup_key); it != q.dedup.end()) {
       send.result.message_id = it->second.message_id;
       send.result.sequence_number = SequenceNumber(it->second.seq);
@@ -972,8 +988,7 @@ uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion
   const uint64_t commit = store_.Append(std::move(put));
   if (q.config.fifo_queue) {
     send.result.sequence_number = SequenceNumber(seq);
-    q.dedup[dedup_key] = {now + kDeduplicationWindowMs, send.payload->message_id, seq, commit};
-    q.dedup_expiry.emplace_back(now + kDeduplicationWindowMs, std::move(dedup_key));
+    RememberDeduplicationLocked(q, std::move(dedup_key), *send.payload, seq, commit);
   }
   if (!q.waiters.empty()) ServeWaitersLocked(q, now, out);
   return commit;

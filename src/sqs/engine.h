@@ -252,6 +252,9 @@ class Engine {
                                   int64_t delay_seconds, int32_t receive_count);
   // Enqueues; returns the store ticket. Consumes send.encoded.
   uint64_t SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out);
+  static std::string DeduplicationKey(const Queue& q, const MessagePayload& payload);
+  void RememberDeduplicationLocked(Queue& q, std::string key, const MessagePayload& payload,
+                                   uint64_t seq, uint64_t commit);
   static bool IsCurrentReceipt(const Message& m, const Receipt& receipt, int64_t now);
   Status DeleteLocked(Queue& q, const std::string& handle, uint64_t* commit);
   Status ChangeVisibilityLocked(Queue& q, const std::string& handle, int64_t timeout, int64_t now,

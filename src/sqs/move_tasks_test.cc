@@ -573,3 +573,33 @@ TEST_F(MoveTaskTest, FifoRedriveKeepsGroupAndUsesNewIdAsDeduplicationId) {
 
 }  // namespace
 }  // namespace eddy::sqs
+
+namespace eddy::sqs {
+namespace {
+
+// Restart behaviour outside move tasks, on the same replaying store.
+using RecoveryTest = MoveTaskTest;
+
+TEST_F(RecoveryTest, FifoDeduplicationOfQueuedMessagesSurvivesRestart) {
+  Create("f.fifo", {{"FifoQueue", "true"}});
+  auto send = [&] {
+    SendRequest r;
+    r.body = "b";
+    r.group_id = "g";
+    r.deduplication_id = "d";
+    return engine_->SendMessage(ctx_, Url("f.fifo"), std::move(r));
+  };
+  auto first = send();
+  ASSERT_TRUE(first.ok());
+  Restart();
+  auto again = send();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->result.message_id, first->result.message_id);
+  EXPECT_EQ(again->result.sequence_number, first->result.sequence_number);
+  clock_.Advance(5 * 60 * 1000);
+  Restart();
+  EXPECT_NE(send()->result.message_id, first->result.message_id);
+}
+
+}  // namespace
+}  // namespace eddy::sqs
