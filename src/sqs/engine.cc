@@ -23,16 +23,6 @@ constexpr int64_t kDeduplicationWindowMs = 5 * 60 * 1000;  // also the ReceiveRe
 constexpr char kReceiptKeyMeta[] = "sqs.receipt_key";
 constexpr uint8_t kQueueStateVersion = 1;
 
-std::string MakeKey(const std::string& region, const std::string& account, const std::string& name) {
-  std::string key;
-  key.reserve(region.size() + account.size() + name.size() + 2);
-  key += region;
-  key += '/';
-  key += account;
-  key += '/';
-  key += name;
-  return key;
-}
 
 // A queue URL's last two path segments are <account>/<name>; a bare name means the caller's account.
 bool SplitQueueUrl(std::string_view url, std::string* account, std::string* name) {
@@ -251,7 +241,7 @@ eddy::Status Engine::Recover() {
     q->region = rec.region;
     q->account = rec.account;
     q->name = rec.name;
-    q->key = MakeKey(rec.region, rec.account, rec.name);
+    q->key = QueueKey(rec.region, rec.account, rec.name);
     BinaryReader r(rec.state);
     uint8_t version = 0, fifo = 0;
     StringMap attributes;
@@ -387,18 +377,6 @@ void Engine::Tick() {
     AdvanceLocked(clock_.NowMs(), &completions);
   }
   for (auto& c : completions) c();
-}
-
-size_t Engine::QueueCount() {
-  std::lock_guard lock(mu_);
-  return queues_.size();
-}
-
-size_t Engine::MessageCount() {
-  std::lock_guard lock(mu_);
-  size_t n = 0;
-  for (const auto& [key, q] : queues_) n += q->messages.size();
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -542,7 +520,7 @@ void Engine::ExpireLocked(Queue& q, int64_t now) {
 Engine::Queue* Engine::FindQueueLocked(const RequestContext& ctx, const std::string& queue_url) {
   std::string account = ctx.account, name;
   if (!SplitQueueUrl(queue_url, &account, &name)) return nullptr;
-  auto it = queues_.find(MakeKey(ctx.region, account, name));
+  auto it = queues_.find(QueueKey(ctx.region, account, name));
   return it == queues_.end() ? nullptr : it->second.get();
 }
 
@@ -551,7 +529,7 @@ std::string Engine::QueueUrl(const RequestContext& ctx, const Queue& q) const {
 }
 
 std::string Engine::QueueArn(const Queue& q) const {
-  return "arn:aws:sqs:" + q.region + ":" + q.account + ":" + q.name;
+  return SqsArn(q.region, q.account, q.name);
 }
 
 std::string Engine::EncodeQueueState(const Queue& q) const {
@@ -600,11 +578,12 @@ Status Engine::ValidateRedriveLocked(const std::string& source_arn, const QueueC
   if (dlq->config.fifo_queue != config.fifo_queue) {
     return invalid("Dead-letter queue must be same type of queue as the source.");
   }
-  const std::string& allow = dlq->config.redrive_allow_policy;
+  const QueueConfig& target = dlq->config;
+  const auto& allowed = target.redrive_source_arns;
   const bool denied =
-      allow.find("\"denyAll\"") != std::string::npos ||
-      (allow.find("\"byQueue\"") != std::string::npos &&
-       allow.find("\"" + source_arn + "\"") == std::string::npos);
+      target.redrive_permission == "denyAll" ||
+      (target.redrive_permission == "byQueue" &&
+       std::find(allowed.begin(), allowed.end(), source_arn) == allowed.end());
   if (denied) {
     return invalid("Queue " + source_arn + " does not have permission to use " +
                    config.redrive_target_arn + " as a dead-letter queue.");
@@ -633,7 +612,7 @@ Result<CreateQueueResult> Engine::CreateQueue(const RequestContext& ctx, const s
 
   std::lock_guard lock(mu_);
   const int64_t now = clock_.NowMs();
-  const std::string key = MakeKey(ctx.region, ctx.account, name);
+  const std::string key = QueueKey(ctx.region, ctx.account, name);
   if (auto it = queues_.find(key); it != queues_.end()) {
     Queue& q = *it->second;
     // Idempotent when every attribute in the request equals the queue's current value.
@@ -661,7 +640,7 @@ Result<CreateQueueResult> Engine::CreateQueue(const RequestContext& ctx, const s
     recently_deleted_.erase(it);
   }
   if (auto s = ValidateRedriveLocked(
-          "arn:aws:sqs:" + ctx.region + ":" + ctx.account + ":" + name, config);
+          SqsArn(ctx.region, ctx.account, name), config);
       !s) {
     return std::move(s).error();
   }
@@ -709,14 +688,14 @@ Result<std::string> Engine::GetQueueUrl(const RequestContext& ctx, const std::st
                                         const std::string& owner_account) {
   std::lock_guard lock(mu_);
   const std::string& account = owner_account.empty() ? ctx.account : owner_account;
-  auto it = queues_.find(MakeKey(ctx.region, account, name));
+  auto it = queues_.find(QueueKey(ctx.region, account, name));
   if (it == queues_.end()) return QueueDoesNotExist();
   return QueueUrl(ctx, *it->second);
 }
 
 Result<ListQueuesResult> Engine::ListQueues(const RequestContext& ctx, const std::string& prefix,
                                             int64_t max_results, const std::string& next_token) {
-  const std::string base = MakeKey(ctx.region, ctx.account, "");
+  const std::string base = QueueKey(ctx.region, ctx.account, "");
   std::string start = base + prefix;
   if (!next_token.empty()) {
     auto last = Base64UrlDecode(next_token);
@@ -839,6 +818,18 @@ Result<StringMap> Engine::ListQueueTags(const RequestContext& ctx, const std::st
 
 namespace {
 
+// A FIFO message needs a group and a deduplication id (explicit, or from the body when the queue has
+// ContentBasedDeduplication). In a batch, an entry without them fails the whole request.
+Status CheckFifoIdentity(const SendRequest& req, const SendLimits& limits) {
+  if (!req.group_id) return MissingParameter("MessageGroupId");
+  if (!req.deduplication_id && !limits.content_based_deduplication) {
+    return Fail(Errc::kInvalidParameterValue,
+                "The queue should either have ContentBasedDeduplication enabled or "
+                "MessageDeduplicationId provided explicitly");
+  }
+  return {};
+}
+
 constexpr char kInvalidCharacters[] =
     "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
     "#xE000 to #xFFFD | #x10000 to #x10FFFF";
@@ -869,7 +860,7 @@ Result<PreparedSend> PrepareSend(const RequestContext& ctx, SendRequest req, con
   }
   std::string deduplication_id;
   if (limits.fifo) {
-    if (!req.group_id) return MissingParameter("MessageGroupId");
+    if (auto s = CheckFifoIdentity(req, limits); !s) return std::move(s).error();
     // 0 means "the queue's delay", anything else is not allowed on FIFO queues (AWS's text, sic).
     if (req.delay_seconds && *req.delay_seconds != 0) {
       return InvalidParameterValue(std::to_string(*req.delay_seconds), "DelaySeconds",
@@ -879,12 +870,8 @@ Result<PreparedSend> PrepareSend(const RequestContext& ctx, SendRequest req, con
     req.delay_seconds.reset();
     if (req.deduplication_id) {
       deduplication_id = *req.deduplication_id;
-    } else if (limits.content_based_deduplication) {
-      deduplication_id = Sha256Hex(req.body);
     } else {
-      return Fail(Errc::kInvalidParameterValue,
-                  "The queue should either have ContentBasedDeduplication enabled or "
-                  "MessageDeduplicationId provided explicitly");
+      deduplication_id = Sha256Hex(req.body);  // content-based (CheckFifoIdentity allowed it)
     }
   } else if (req.deduplication_id) {
     return InvalidParameterValue(*req.deduplication_id, "MessageDeduplicationId",
@@ -1032,15 +1019,17 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
                     std::to_string(total) + " bytes.");
   }
 
+  if (limits->fifo) {
+    for (const auto& e : entries) {
+      if (auto s = CheckFifoIdentity(e.request, *limits); !s) return std::move(s).error();
+    }
+  }
+
   BatchSendResult result;
   const int64_t now = clock_.NowMs();
   std::vector<std::pair<std::string, PreparedSend>> prepared;
   for (auto& e : entries) {
     auto p = PrepareSend(ctx, std::move(e.request), *limits, now, true);
-    if (!p && limits->fifo &&
-        (p.error().code == Errc::kMissingParameter || p.error().message.find("ContentBasedDeduplication") != std::string::npos)) {
-      return std::move(p).error();  // FIFO group/deduplication rules fail the whole batch
-    }
     if (!p) {
       result.failed.push_back({e.id, p.error().code, p.error().message, true});
     } else {

@@ -209,10 +209,6 @@ class Engine {
   // Stops the timer thread and completes every parked receive with no messages.
   void Shutdown();
 
-  // Counts for health and metrics.
-  size_t QueueCount();
-  size_t MessageCount();
-
  private:
   struct Message;
   struct Queue;

@@ -8,12 +8,27 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "sqs/engine.h"
 
 namespace eddy::sqs {
+
+// Queues are keyed "region/account/name" (ordered, so one account's queues are a contiguous range).
+inline std::string QueueKey(std::string_view region, std::string_view account, std::string_view name) {
+  std::string key;
+  key.reserve(region.size() + account.size() + name.size() + 2);
+  key.append(region).append("/").append(account).append("/").append(name);
+  return key;
+}
+
+inline std::string SqsArn(std::string_view region, std::string_view account, std::string_view name) {
+  std::string arn = "arn:aws:sqs:";
+  arn.append(region).append(":").append(account).append(":").append(name);
+  return arn;
+}
 
 enum class Engine::MessageState : uint8_t { kDetached, kDelayed, kVisible, kInFlight };
 

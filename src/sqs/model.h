@@ -27,7 +27,9 @@ struct QueueConfig {
   std::string redrive_policy;        // normalised JSON, empty = unset
   std::string redrive_target_arn;    // parsed from redrive_policy
   int64_t max_receive_count = 0;     // parsed from redrive_policy; 0 = no dead-letter queue
-  std::string redrive_allow_policy;  // empty = unset
+  std::string redrive_allow_policy;  // normalised JSON, empty = unset (allowAll)
+  std::string redrive_permission;    // parsed: "allowAll", "denyAll", "byQueue"; empty = unset
+  std::vector<std::string> redrive_source_arns;  // parsed, byQueue only
   std::string kms_master_key_id;     // empty = unset
   int64_t kms_data_key_reuse_period_seconds = 300;
   bool sqs_managed_sse_enabled = true;

@@ -161,9 +161,7 @@ Engine::Queue* Engine::FindQueueByArnLocked(const std::string& arn) {
   if (a == std::string_view::npos) return nullptr;
   size_t b = rest.find(':', a + 1);
   if (b == std::string_view::npos) return nullptr;
-  std::string key = std::string(rest.substr(0, a)) + "/" + std::string(rest.substr(a + 1, b - a - 1)) +
-                    "/" + std::string(rest.substr(b + 1));
-  auto it = queues_.find(key);
+  auto it = queues_.find(QueueKey(rest.substr(0, a), rest.substr(a + 1, b - a - 1), rest.substr(b + 1)));
   return it == queues_.end() ? nullptr : it->second.get();
 }
 

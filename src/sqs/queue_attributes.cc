@@ -115,7 +115,13 @@ Result<RedrivePolicy> ParseRedrivePolicy(const std::string& value) {
 
 // RedriveAllowPolicy: {"redrivePermission": "allowAll|denyAll|byQueue", "sourceQueueArns": [...]},
 // the list only (and 1..10 of them) with byQueue.
-Result<std::string> NormaliseRedriveAllowPolicy(const std::string& value) {
+struct RedriveAllowPolicy {
+  std::string normalised;
+  std::string permission;
+  std::vector<std::string> source_arns;
+};
+
+Result<RedriveAllowPolicy> ParseRedriveAllowPolicy(const std::string& value) {
   const std::string name = "RedriveAllowPolicy";
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(value, ec);
@@ -130,6 +136,8 @@ Result<std::string> NormaliseRedriveAllowPolicy(const std::string& value) {
   }
   boost::json::object out;
   out["redrivePermission"] = permission->as_string();
+  RedriveAllowPolicy policy;
+  policy.permission = std::string(permission->as_string());
   if (permission->as_string() == "byQueue") {
     if (sources == nullptr || !sources->is_array() || sources->as_array().empty() ||
         sources->as_array().size() > 10) {
@@ -137,12 +145,14 @@ Result<std::string> NormaliseRedriveAllowPolicy(const std::string& value) {
     }
     for (const auto& arn : sources->as_array()) {
       if (!arn.is_string()) return InvalidPolicy(name, value, "sourceQueueArns must be a list of queue ARNs.");
+      policy.source_arns.emplace_back(arn.as_string());
     }
     out["sourceQueueArns"] = *sources;
   } else if (sources != nullptr) {
     return InvalidPolicy(name, value, "sourceQueueArns can only be specified when redrivePermission is set to byQueue.");
   }
-  return boost::json::serialize(out);
+  policy.normalised = boost::json::serialize(out);
+  return policy;
 }
 
 }  // namespace
@@ -224,10 +234,14 @@ Status ApplyQueueAttributes(const StringMap& attributes, QueueConfig* c) {
     } else if (name == "RedriveAllowPolicy") {
       if (value.empty()) {
         c->redrive_allow_policy.clear();
+        c->redrive_permission.clear();
+        c->redrive_source_arns.clear();
       } else {
-        auto normalised = NormaliseRedriveAllowPolicy(value);
-        if (!normalised) return std::move(normalised).error();
-        c->redrive_allow_policy = std::move(*normalised);
+        auto policy = ParseRedriveAllowPolicy(value);
+        if (!policy) return std::move(policy).error();
+        c->redrive_allow_policy = std::move(policy->normalised);
+        c->redrive_permission = std::move(policy->permission);
+        c->redrive_source_arns = std::move(policy->source_arns);
       }
     } else if (name == "KmsMasterKeyId") {
       c->kms_master_key_id = value;
