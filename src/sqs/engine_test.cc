@@ -327,6 +327,10 @@ class RecordingStore final : public store::MessageStore {
     for (auto& m : ms) log.push_back(std::move(m));
     return log.size();
   }
+  eddy::Status LoadMeta(const std::string&,
+                        const std::function<void(const std::string&, const std::string&)>&) override {
+    return eddy::Status::Ok();
+  }
   void WhenDurable(uint64_t, std::function<void()> fn) override { fn(); }
   void Close() override {}
   std::vector<store::Mutation> log;

@@ -41,6 +41,14 @@ class ReplayStore final : public store::MessageStore {
     atomic_.push_back(std::move(kinds));
     return ++ticket_;
   }
+  eddy::Status LoadMeta(
+      const std::string& prefix,
+      const std::function<void(const std::string&, const std::string&)>& fn) override {
+    for (const auto& [k, value] : meta_) {
+      if (k.starts_with(prefix)) fn(k, value);
+    }
+    return eddy::Status::Ok();
+  }
   void WhenDurable(uint64_t, std::function<void()> fn) override { fn(); }
   void Close() override {}
 
@@ -74,6 +82,8 @@ class ReplayStore final : public store::MessageStore {
             std::erase_if(messages_, [&](const auto& kv) { return kv.second.queue_id == op.queue_id; });
           } else if constexpr (std::is_same_v<T, store::PutMeta>) {
             meta_[op.key] = op.value;
+          } else if constexpr (std::is_same_v<T, store::DeleteMeta>) {
+            meta_.erase(op.key);
           }
         },
         mutation);

@@ -383,6 +383,10 @@ class DeferredStore final : public store::MessageStore {
     *max_queue_id = 0;
     return eddy::Status::Ok();
   }
+  eddy::Status LoadMeta(const std::string&,
+                        const std::function<void(const std::string&, const std::string&)>&) override {
+    return eddy::Status::Ok();
+  }
   uint64_t Append(store::Mutation) override {
     std::lock_guard lock(mu_);
     return ++appended_;

@@ -12,6 +12,10 @@ class MemoryStore final : public MessageStore {
     *max_queue_id = 0;
     return Status::Ok();
   }
+  Status LoadMeta(const std::string&,
+                  const std::function<void(const std::string&, const std::string&)>&) override {
+    return Status::Ok();
+  }
   uint64_t Append(Mutation) override { return 0; }
   uint64_t AppendAtomic(std::vector<Mutation>) override { return 0; }
   void WhenDurable(uint64_t, std::function<void()> fn) override { fn(); }

@@ -68,13 +68,17 @@ struct DeleteMessage {
 struct PurgeMessages {  // delete every message of a queue
   uint64_t queue_id = 0;
 };
-struct PutMeta {  // small key/value settings (e.g. the receipt-handle key)
+struct PutMeta {  // small key/value documents (the receipt-handle key, move tasks, Lambda functions)
   std::string key;
   std::string value;
 };
+struct DeleteMeta {
+  std::string key;
+};
 
 using Mutation =
-    std::variant<PutQueue, DropQueue, PutMessage, UpdateMessage, DeleteMessage, PurgeMessages, PutMeta>;
+    std::variant<PutQueue, DropQueue, PutMessage, UpdateMessage, DeleteMessage, PurgeMessages, PutMeta,
+                 DeleteMeta>;
 
 // Receives the persisted state at start-up: every meta entry, then every queue, then every message in
 // ascending seq order.
@@ -93,6 +97,12 @@ class MessageStore {
   // Replays the persisted state into `visitor`. Called once, before the first Append().
   // `max_seq` / `max_queue_id` receive the highest ids ever handed out, deleted ones included.
   virtual Status Load(LoadVisitor& visitor, uint64_t* max_seq, uint64_t* max_queue_id) = 0;
+
+  // Every meta entry whose key starts with `prefix`, in key order: for services other than SQS that keep
+  // their documents in the meta table. May be called any time before the first Append().
+  virtual Status LoadMeta(const std::string& prefix,
+                          const std::function<void(const std::string& key, const std::string& value)>&
+                              fn) = 0;
 
   virtual uint64_t Append(Mutation mutation) = 0;
   // Appends several mutations that become durable together or not at all (e.g. a message moving

@@ -252,6 +252,7 @@ Status SqliteStore::Prepare() {
        "seq=?"},
       {&delete_message_, "DELETE FROM messages WHERE seq=?"},
       {&put_meta_, "INSERT OR REPLACE INTO meta(k, v) VALUES(?,?)"},
+      {&delete_meta_, "DELETE FROM meta WHERE k=?"},
       {&put_info_, "INSERT OR REPLACE INTO store_info(k, v) VALUES(?,?)"},
   };
   for (const Spec& spec : specs) {
@@ -260,6 +261,29 @@ Status SqliteStore::Prepare() {
       return SqlError(db_, std::string("prepare ") + spec.sql);
     }
   }
+  return Status::Ok();
+}
+
+Status SqliteStore::LoadMeta(
+    const std::string& prefix,
+    const std::function<void(const std::string&, const std::string&)>& fn) {
+  std::string path = dir_ + "/eddy.db";
+  sqlite3* rdb = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbCloser guard{rdb, -1};
+  if (rc != SQLITE_OK) return SqlError(rdb, "open " + path + " for load");
+  sqlite3_stmt* stmt = nullptr;
+  // substr() rather than LIKE: keys may contain '%' and '_'.
+  const char* sql = "SELECT k, v FROM meta WHERE substr(k, 1, ?) = ? ORDER BY k";
+  if (sqlite3_prepare_v2(rdb, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+    return SqlError(rdb, std::string("prepare ") + sql);
+  }
+  sqlite3_bind_int(stmt, 1, static_cast<int>(prefix.size()));
+  BindText(stmt, 2, prefix);
+  int step;
+  while ((step = sqlite3_step(stmt)) == SQLITE_ROW) fn(ColumnString(stmt, 0), ColumnString(stmt, 1));
+  sqlite3_finalize(stmt);
+  if (step != SQLITE_DONE) return SqlError(rdb, std::string("load: ") + sql);
   return Status::Ok();
 }
 
@@ -538,6 +562,9 @@ void SqliteStore::ApplyBatch(std::vector<Mutation>& batch) {
             BindText(put_meta_, 1, op.key);
             BindBlob(put_meta_, 2, op.value);
             Exec(put_meta_, "put meta");
+          } else if constexpr (std::is_same_v<T, DeleteMeta>) {
+            BindText(delete_meta_, 1, op.key);
+            Exec(delete_meta_, "delete meta");
           }
         },
         batch[i]);
@@ -589,7 +616,8 @@ void SqliteStore::Shutdown() {
       log::Warn(std::string("SqliteStore: final checkpoint failed: ") + sqlite3_errmsg(db_));
     }
     for (sqlite3_stmt* s : {begin_, commit_, put_queue_, delete_queue_, delete_queue_messages_,
-                            put_message_, update_message_, delete_message_, put_meta_, put_info_}) {
+                            put_message_, update_message_, delete_message_, put_meta_, delete_meta_,
+                            put_info_}) {
       sqlite3_finalize(s);  // no-op on nullptr
     }
     sqlite3_close_v2(db_);

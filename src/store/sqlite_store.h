@@ -62,6 +62,8 @@ class SqliteStore final : public MessageStore {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   Status Load(LoadVisitor& visitor, uint64_t* max_seq, uint64_t* max_queue_id) override;
+  Status LoadMeta(const std::string& prefix,
+                  const std::function<void(const std::string&, const std::string&)>& fn) override;
   uint64_t Append(Mutation mutation) override;
   // One batch is one transaction, so mutations pushed under one lock are committed together.
   uint64_t AppendAtomic(std::vector<Mutation> mutations) override;
@@ -103,6 +105,7 @@ class SqliteStore final : public MessageStore {
   sqlite3_stmt* update_message_ = nullptr;
   sqlite3_stmt* delete_message_ = nullptr;
   sqlite3_stmt* put_meta_ = nullptr;
+  sqlite3_stmt* delete_meta_ = nullptr;
   sqlite3_stmt* put_info_ = nullptr;
 
   // Writer-thread state: high-water marks as persisted, and scratch for batch folding.

@@ -591,5 +591,29 @@ TEST_F(SqliteStoreTest, DISABLED_LoadOneMillionMessages) {
   EXPECT_LT(secs, 5.0);
 }
 
+TEST_F(SqliteStoreTest, LoadMetaReturnsOnlyThePrefixAndHonoursDeletes) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    store->Append(PutMeta{"lambda/fn/a", "1"});
+    store->Append(PutMeta{"lambda/fn/b", "2"});
+    store->Append(PutMeta{"lambda/fn/c", "3"});
+    store->Append(PutMeta{"lambda%other", "x"});  // '%' is not a wildcard
+    store->Append(PutMeta{"sqs-key", "k"});
+    store->Append(DeleteMeta{"lambda/fn/b"});
+    store->Append(DeleteMeta{"never-existed"});
+    store->Close();
+  }
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  std::vector<std::pair<std::string, std::string>> seen;
+  ASSERT_TRUE(store->LoadMeta("lambda/", [&](const std::string& k, const std::string& v) {
+                     seen.emplace_back(k, v);
+                   }).ok());
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{{"lambda/fn/a", "1"},
+                                                                   {"lambda/fn/c", "3"}}));
+  store->Close();
+}
+
 }  // namespace
 }  // namespace eddy::store
