@@ -2,6 +2,7 @@
 // Plain HTTP request/response types and the handler contract between the network layer (net/, the only
 // code that includes Asio/Beast) and the services behind it.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,9 @@ struct Request {
   std::vector<Header> headers;
   std::string body;
   std::string remote_address;
+  // Which listener accepted the connection: 0 = the main port, else the tag given to
+  // HttpServer::AddListener (e.g. one Lambda execution environment's Runtime API port).
+  uint64_t listener_tag = 0;
 
   std::string_view path() const;   // target up to '?'
   std::string_view query() const;  // after '?', or empty

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <charconv>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string_view>
@@ -195,6 +196,8 @@ struct HttpServer::Impl : Shared {
   void Stop();
   void DoAccept();
   void OnAccept(Worker* worker, error_code ec, tcp::socket socket);
+  Result<uint16_t> AddListener(uint64_t tag);
+  void RemoveListener(uint64_t tag);
 
   // Destroyed in index order: worker 0 (with the acceptor's pending operation, which may hold a
   // socket of another worker) goes first.
@@ -202,6 +205,15 @@ struct HttpServer::Impl : Shared {
   std::unique_ptr<tcp::acceptor> acceptor;  // runs on workers[0]
   std::unique_ptr<asio::steady_timer> accept_retry;
   size_t next_worker = 0;
+  // AddListener()'s acceptors, by tag. Each runs on one worker, chosen round-robin.
+  struct Extra {
+    Worker* worker;
+    std::shared_ptr<tcp::acceptor> acceptor;
+  };
+  std::mutex extra_mu;
+  std::unordered_map<uint64_t, Extra> extra;
+  size_t next_extra_worker = 0;
+  void AcceptExtra(Worker* worker, std::shared_ptr<tcp::acceptor> acceptor, uint64_t tag);
   uint16_t bound_port = 0;
   bool started = false;
   std::atomic<bool> stop_requested{false};
@@ -213,7 +225,8 @@ namespace {
 // the responders, which dispatch onto that thread.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Worker* worker, tcp::socket socket) : worker_(worker), socket_(std::move(socket)) {
+  Session(Worker* worker, tcp::socket socket, uint64_t listener_tag = 0)
+      : worker_(worker), socket_(std::move(socket)), listener_tag_(listener_tag) {
     error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
     tcp::endpoint peer = socket_.remote_endpoint(ec);
@@ -398,6 +411,7 @@ class Session : public std::enable_shared_from_this<Session> {
       started_ = SteadyClock::now();
     }
     req_.remote_address = remote_;
+    req_.listener_tag = listener_tag_;
     Request request = std::move(req_);
     req_ = Request{};
     std::shared_ptr<Session> self = shared_from_this();
@@ -504,6 +518,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Worker* const worker_;
   tcp::socket socket_;
   std::string remote_;
+  const uint64_t listener_tag_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   Request req_;
@@ -715,9 +730,58 @@ void HttpServer::Impl::Stop() {
     acceptor->close(ec);
     accept_retry->cancel();
   });
+  {
+    std::lock_guard lock(extra_mu);
+    for (auto& [tag, e] : extra) {
+      asio::post(e.worker->ioc, [acc = e.acceptor] {
+        error_code ec;
+        acc->close(ec);
+      });
+    }
+    extra.clear();
+  }
   for (auto& w : workers) {
     asio::post(w->ioc, [worker = w.get()] { worker->BeginStop(); });
   }
+}
+
+void HttpServer::Impl::AcceptExtra(Worker* worker, std::shared_ptr<tcp::acceptor> acc, uint64_t tag) {
+  acc->async_accept(worker->ioc, [this, worker, acc, tag](error_code ec, tcp::socket socket) {
+    if (!acc->is_open() || ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      worker->Add(std::make_shared<Session>(worker, std::move(socket), tag));
+    }
+    AcceptExtra(worker, acc, tag);
+  });
+}
+
+Result<uint16_t> HttpServer::Impl::AddListener(uint64_t tag) {
+  if (!started) return Status::InvalidArgument("http server not started");
+  std::lock_guard lock(extra_mu);
+  if (tag == 0 || extra.contains(tag)) return Status::InvalidArgument("listener tag in use");
+  Worker* worker = workers[next_extra_worker++ % workers.size()].get();
+  auto acc = std::make_shared<tcp::acceptor>(worker->ioc);
+  error_code ec;
+  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
+  acc->open(endpoint.protocol(), ec);
+  if (!ec) acc->bind(endpoint, ec);
+  if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IoError("cannot open a listener on 127.0.0.1: " + ec.message());
+  uint16_t port = acc->local_endpoint(ec).port();
+  extra.emplace(tag, Extra{worker, acc});
+  asio::post(worker->ioc, [this, worker, acc, tag] { AcceptExtra(worker, acc, tag); });
+  return port;
+}
+
+void HttpServer::Impl::RemoveListener(uint64_t tag) {
+  std::lock_guard lock(extra_mu);
+  auto it = extra.find(tag);
+  if (it == extra.end()) return;
+  asio::post(it->second.worker->ioc, [acc = it->second.acceptor] {
+    error_code ec;
+    acc->close(ec);
+  });
+  extra.erase(it);
 }
 
 // ---- HttpServer ----
@@ -731,5 +795,7 @@ Status HttpServer::Start() { return impl_->Start(); }
 uint16_t HttpServer::port() const { return impl_->bound_port; }
 void HttpServer::Run() { impl_->Run(); }
 void HttpServer::Stop() { impl_->Stop(); }
+Result<uint16_t> HttpServer::AddListener(uint64_t tag) { return impl_->AddListener(tag); }
+void HttpServer::RemoveListener(uint64_t tag) { impl_->RemoveListener(tag); }
 
 }  // namespace eddy::net

@@ -63,6 +63,14 @@ class HttpServer {
   // connection. Requires a successful Start().
   void Run();
 
+  // Extra listeners on 127.0.0.1 with an OS-chosen port, served by the same threads and handler;
+  // requests they accept carry `tag` in Request::listener_tag. For ports that identify their
+  // caller, like each Lambda environment's Runtime API. Thread-safe; valid after Start().
+  // `tag` must be non-zero and unique among open listeners.
+  Result<uint16_t> AddListener(uint64_t tag);
+  // Stops accepting on the listener; connections it accepted stay open until either side closes.
+  void RemoveListener(uint64_t tag);
+
   // Graceful shutdown, non-blocking: stops accepting, closes idle connections, lets in-flight
   // requests finish (their connections close after the response) for up to drain_timeout, then
   // closes whatever is left and makes Run() return.

@@ -162,6 +162,10 @@ class HttpServerTest : public ::testing::Test {
       parked_.push_back(std::move(respond));
       return;
     }
+    if (req.path() == "/tag") {
+      respond(Response{200, "text/plain", {}, std::to_string(req.listener_tag)});
+      return;
+    }
     if (req.path() == "/header") {
       const std::string* v = req.header("x-test-header");
       respond(Response{200, "text/plain", {{"X-Echo", "yes"}}, v ? *v : "<none>"});
@@ -184,6 +188,26 @@ class HttpServerTest : public ::testing::Test {
     return handled_.load() >= n;
   }
 };
+
+TEST_F(HttpServerTest, ExtraListenersTagTheirRequests) {
+  StartServer();
+  auto port = server_->AddListener(42);
+  ASSERT_TRUE(port.ok());
+  EXPECT_FALSE(server_->AddListener(42).ok());  // tags are unique
+  Client main_port(server_->port());
+  ASSERT_TRUE(main_port.Send(Get("/tag")));
+  EXPECT_EQ(main_port.Read().body, "0");
+  Client tagged(port.value());
+  ASSERT_TRUE(tagged.Send(Get("/tag")));
+  EXPECT_EQ(tagged.Read().body, "42");
+  server_->RemoveListener(42);
+  std::this_thread::sleep_for(20ms);
+  // The accepted connection stays usable; new connections are refused.
+  ASSERT_TRUE(tagged.Send(Get("/tag")));
+  EXPECT_EQ(tagged.Read().body, "42");
+  Client refused(port.value());
+  EXPECT_FALSE(refused.connected());
+}
 
 TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneSocket) {
   StartServer();
