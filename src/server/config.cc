@@ -42,6 +42,22 @@ ParsedCommandLine ParseCommandLine(int argc, char** argv) {
       ->envname("EDDY_THREADS")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  serve->add_option("--lambda-python", config.lambda_python, "Interpreter for python3.* functions")
+      ->envname("EDDY_LAMBDA_PYTHON")
+      ->capture_default_str();
+  serve->add_option("--lambda-node", config.lambda_node, "Interpreter for nodejs* functions")
+      ->envname("EDDY_LAMBDA_NODE")
+      ->capture_default_str();
+  serve->add_option("--lambda-idle-timeout", config.lambda_idle_timeout_s,
+                    "Seconds an idle Lambda environment stays warm")
+      ->envname("EDDY_LAMBDA_IDLE_TIMEOUT")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}))
+      ->capture_default_str();
+  serve->add_option("--lambda-concurrency", config.lambda_concurrency,
+                    "Account limit of concurrent Lambda executions")
+      ->envname("EDDY_LAMBDA_CONCURRENCY")
+      ->check(CLI::Range(int64_t{100}, int64_t{100000}))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

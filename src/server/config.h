@@ -30,6 +30,17 @@ struct Config {
   // --threads / EDDY_THREADS: HTTP io threads (1..64). Each runs its own event loop; request work
   // is short, so about one per core is right.
   int threads = 2;
+
+  // ---- Lambda ----
+  // --lambda-python / EDDY_LAMBDA_PYTHON: interpreter for python3.* functions (looked up in PATH).
+  std::string lambda_python = "python3";
+  // --lambda-node / EDDY_LAMBDA_NODE: interpreter for nodejs* functions.
+  std::string lambda_node = "node";
+  // --lambda-idle-timeout / EDDY_LAMBDA_IDLE_TIMEOUT: seconds an idle execution environment is
+  // kept warm before it is stopped (LocalStack's default keep-alive is 10 minutes too).
+  int64_t lambda_idle_timeout_s = 600;
+  // --lambda-concurrency / EDDY_LAMBDA_CONCURRENCY: the account's concurrent executions limit.
+  int64_t lambda_concurrency = 1000;
 };
 
 // What main() should do after parsing the command line.
