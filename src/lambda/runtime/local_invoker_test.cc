@@ -119,9 +119,10 @@ class LocalInvokerTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    invoker_.reset();
+    invoker_->Shutdown();  // the server keeps routing Runtime API calls to it until it has stopped
     server_->Stop();
     runner_.join();
+    invoker_.reset();
     server_.reset();
     fs::remove_all(dir_);
   }
