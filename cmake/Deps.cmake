@@ -18,6 +18,8 @@ find_package(Boost 1.81 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
+# Lambda deployment packages (zip, with Unix mode bits from the central directory).
+find_package(LibArchive REQUIRED)
 find_package(CLI11 CONFIG QUIET)
 if(NOT CLI11_FOUND)
   find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

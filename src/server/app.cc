@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <optional>
@@ -15,6 +16,14 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "lambda/code_store.h"
+#include "lambda/http_handler.h"
+#include "lambda/async/async_invocations.h"
+#include "lambda/invoker.h"
+#include "lambda/registry.h"
+#include "lambda/runtime/local_invoker.h"
+#include "logs/http_handler.h"
+#include "logs/log_store.h"
 #include "net/http_server.h"
 #include "sqs/engine.h"
 #include "sqs/http_handler.h"
@@ -50,8 +59,9 @@ bool HandleBuiltin(const net::Request& request, const HealthInfo& info, net::Res
     // Eddy implements is listed.
     response->status = 200;
     response->content_type = "application/json";
-    response->body = std::string(R"({"services":{"sqs":"running"},"edition":"eddy","version":")") +
-                     kVersion + R"("})";
+    response->body =
+        std::string(R"({"services":{"sqs":"running","logs":"running","lambda":"running"},"edition":"eddy","version":")") +
+        kVersion + R"("})";
     return true;
   }
   return false;
@@ -97,6 +107,79 @@ int App::Run() {
   }
   engine.StartTimerThread();
 
+  // ---- CloudWatch Logs ---- (in memory; the Lambda runtime appends function output here too)
+  logs::LogStore log_store(clock);
+  logs::HttpHandler logs_handler(log_store, clock);
+
+  // ---- Lambda ---- (control plane: registry, code store, REST API)
+  // Packages live beside the store (<data-dir>/lambda); --in-memory uses a temp dir removed at exit.
+  struct TempDir {
+    std::string path;
+    ~TempDir() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove_all(path, ec);
+    }
+  } lambda_temp_dir;
+  std::string lambda_dir = config_.data_dir + "/lambda";
+  if (config_.in_memory) {
+    char tmpl[] = "/tmp/eddy-lambda-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) {
+      log::Error("cannot create a temporary Lambda directory");
+      engine.Shutdown();
+      store->Close();
+      return 1;
+    }
+    lambda_dir = lambda_temp_dir.path = tmpl;
+  }
+  lambda::CodeStore lambda_code(lambda_dir);
+  lambda::RegistryOptions lambda_registry_options;
+  lambda_registry_options.account_concurrency_limit = config_.lambda_concurrency;
+  lambda::Registry lambda_registry(clock, *store, lambda_code, lambda_registry_options);
+  if (Status st = lambda_code.Init(); !st.ok() || !(st = lambda_registry.Recover()).ok()) {
+    log::Error("cannot recover Lambda state from " + lambda_dir + ": " + st.ToString());
+    engine.Shutdown();
+    store->Close();
+    return 1;
+  }
+  // Data plane: environments are local processes behind per-environment Runtime API ports (extra
+  // listeners of the HTTP server, opened once it runs); Event invocations go through a durable internal
+  // SQS queue.
+  net::HttpServer* http_server = nullptr;  // set below, before the first request
+  lambda::LocalInvokerOptions invoker_options;
+  invoker_options.runtimes_dir = lambda_dir + "/runtimes";
+  invoker_options.work_dir = lambda_dir + "/environments";
+  invoker_options.python = config_.lambda_python;
+  invoker_options.node = config_.lambda_node;
+  invoker_options.idle_timeout_ms = config_.lambda_idle_timeout_s * 1000;
+  invoker_options.open_port = [&http_server](uint64_t tag) { return http_server->AddListener(tag); };
+  invoker_options.close_port = [&http_server](uint64_t tag) { http_server->RemoveListener(tag); };
+  invoker_options.write_log = [&log_store](const std::string& region, const std::string& group,
+                                           const std::string& stream, std::vector<lambda::LogLine> lines) {
+    std::vector<logs::LogEvent> events;
+    events.reserve(lines.size());
+    for (auto& l : lines) events.push_back({l.timestamp_ms, std::move(l.message)});
+    log_store.Append(region, group, stream, std::move(events));
+  };
+  lambda::LocalInvoker lambda_invoker(invoker_options);
+  lambda::AsyncInvocations lambda_async(
+      engine, *store, clock, lambda_invoker,
+      [&lambda_registry](const std::string& region, const std::string& account, const std::string& name,
+                         const std::string& qualifier) -> std::optional<lambda::InvokeTarget> {
+        auto target = lambda_registry.Resolve(region, account, name, qualifier);
+        if (!target.ok()) return std::nullopt;
+        return std::move(target.value());
+      });
+  lambda_invoker.SetAsyncSink([&lambda_async](lambda::InvokeRequest request, std::function<void()> accepted) {
+    lambda_async.Enqueue(std::move(request), std::move(accepted));
+  });
+  if (Status st = lambda_invoker.Prepare(); !st.ok()) {
+    log::Error("cannot prepare the Lambda runtime directory: " + st.ToString());
+    engine.Shutdown();
+    store->Close();
+    return 1;
+  }
+  std::optional<lambda::HttpHandler> lambda_handler;  // constructed once the port is known
+
   // Constructed once the port is known (before Run(), so before any request can arrive).
   std::optional<sqs::HttpHandler> sqs_handler;
 
@@ -106,7 +189,17 @@ int App::Run() {
   http_options.host = config_.host;
   http_options.port = config_.port;
   http_options.threads = config_.threads;
+  http_options.max_body_bytes = 72 * 1024 * 1024;  // Lambda CreateFunction: up to 70,167,211 bytes
   net::HttpServer server(http_options, [&](net::Request&& request, net::Responder respond) {
+    // ---- Lambda ----
+    if (request.listener_tag != 0) {  // an execution environment's Runtime API port
+      lambda_invoker.HandleRuntimeApi(std::move(request), std::move(respond));
+      return;
+    }
+    if (lambda::HttpHandler::Matches(request)) {
+      lambda_handler->Handle(std::move(request), std::move(respond));
+      return;
+    }
     if (request.path().starts_with("/_")) {
       HealthInfo info{storage_kind, std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::steady_clock::now() - started)
@@ -117,6 +210,11 @@ int App::Run() {
         return;
       }
     }
+    // ---- CloudWatch Logs ----
+    if (logs::HttpHandler::Accepts(request)) {
+      logs_handler.Handle(std::move(request), std::move(respond));
+      return;
+    }
     sqs_handler->Handle(std::move(request), std::move(respond));
   });
   if (Status st = server.Start(); !st.ok()) {
@@ -125,6 +223,7 @@ int App::Run() {
     store->Close();
     return 1;
   }
+  http_server = &server;
   const std::string port = std::to_string(server.port());
   sqs::HttpHandlerOptions handler_options;
   // Queue URLs normally follow the request's Host header; this is for requests without one.
@@ -132,6 +231,19 @@ int App::Run() {
   handler_options.fallback_url_base =
       "http://" + (wildcard ? std::string("127.0.0.1") : UrlHost(config_.host)) + ":" + port;
   sqs_handler.emplace(engine, *store, handler_options);
+  // ---- Lambda ----
+  lambda::HttpHandlerOptions lambda_options;
+  lambda_options.fallback_url_base = handler_options.fallback_url_base;
+  lambda_handler.emplace(lambda_registry, lambda_invoker, lambda_code, *store, lambda_options);
+  lambda_handler->Start();
+  lambda_invoker.SetEndpointUrl(handler_options.fallback_url_base);  // handler code's AWS_ENDPOINT_URL
+  if (Status st = lambda_async.Start(); !st.ok()) {
+    log::Error(st.ToString());
+    server.Stop();
+    engine.Shutdown();
+    store->Close();
+    return 1;
+  }
   log::Info("eddy listening on http://" + UrlHost(config_.host) + ":" + port +
             " (storage: " + storage_desc + ")");
 
@@ -144,6 +256,9 @@ int App::Run() {
     sigwait(&stop_signals, &sig);
     if (exiting.load()) return;  // woken by Run() itself
     log::Info("received " + SignalName(sig) + ", shutting down");
+    // Environments first: their parked /next requests would otherwise hold the HTTP drain.
+    lambda_async.Shutdown();
+    lambda_invoker.Shutdown();
     server.Stop();
     engine.Shutdown();
     stop_steps_done.set_value();

@@ -116,8 +116,9 @@ TEST(BuiltinTest, HealthEndpoints) {
   req.target = "/_localstack/health?reload";
   net::Response ls;
   ASSERT_TRUE(HandleBuiltin(req, info, &ls));
-  EXPECT_EQ(ls.body, std::string(R"({"services":{"sqs":"running"},"edition":"eddy","version":")") +
-                         kVersion + R"("})");
+  EXPECT_EQ(ls.body,
+            std::string(R"({"services":{"sqs":"running","logs":"running","lambda":"running"},"edition":"eddy","version":")") +
+                kVersion + R"("})");
 
   req.method = "POST";
   net::Response other;

@@ -1,7 +1,9 @@
 #include "lambda/runtime/local_invoker.h"
 
 #include <signal.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -168,6 +170,10 @@ LocalInvoker::LocalInvoker(LocalInvokerOptions options) : options_(std::move(opt
 
 LocalInvoker::~LocalInvoker() {
   Shutdown();
+  {
+    std::lock_guard lock(mu_);
+    KillGroup(resolver_pid_, SIGKILL);
+  }
   if (python_resolver_.joinable()) python_resolver_.join();
   std::lock_guard lock(mu_);
   for (auto& [id, env] : envs_) {
@@ -212,18 +218,38 @@ Status LocalInvoker::Prepare() {
 }
 
 void LocalInvoker::ResolvePython() {
-  // Asks the interpreter once for its own path, in the background so that start-up doesn't wait.
-  std::string cmd = "'" + options_.python + "' -c 'import sys; print(sys.executable)' 2>/dev/null";
-  if (options_.python.find('\'') != std::string::npos) return;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return;
-  char buf[4096];
+  // Asks the interpreter once for its own path, in the background so that start-up doesn't wait (and
+  // killable, so that shutdown doesn't either).
+  SpawnSpec sp;
+  sp.argv = {options_.python, "-c", "import sys; print(sys.executable)"};
+  const char* path = std::getenv("PATH");
+  sp.env = {std::string("PATH=") + (path ? path : "/usr/bin:/bin")};
+  if (const char* home = std::getenv("HOME")) sp.env.push_back(std::string("HOME=") + home);
+  Result<Child> child = Spawn(sp);
+  if (!child.ok()) return;
+  {
+    std::lock_guard lock(mu_);
+    resolver_pid_ = child.value().pid;
+  }
   std::string out;
-  while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  if (pclose(pipe) != 0) return;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  if (out.empty() || access(out.c_str(), X_OK) != 0) return;
+  char buf[4096];
+  for (;;) {
+    pollfd pfd{child.value().output, POLLIN, 0};
+    if (poll(&pfd, 1, -1) < 0 && errno != EINTR) break;
+    ssize_t n = read(child.value().output, buf, sizeof buf);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;
+    if (n > 0) out.append(buf, static_cast<size_t>(n));
+  }
+  close(child.value().output);
+  close(child.value().pidfd);
+  int status = 0;
+  waitpid(child.value().pid, &status, 0);
   std::lock_guard lock(mu_);
+  resolver_pid_ = -1;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (status != 0 || out.empty() || out.find('\n') != std::string::npos || access(out.c_str(), X_OK) != 0) {
+    return;
+  }
   python_path_ = out;
 }
 
@@ -413,7 +439,7 @@ LocalInvoker::Environment* LocalInvoker::StartEnvironment(std::shared_ptr<const 
   env->pending_log.push_back(
       {now_ms, "INIT_START Runtime Version: " + version_name + "\tRuntime Version ARN: arn:aws:lambda:" +
                    spec->region + "::runtime:" + Sha256Hex(version_name) + "\n"});
-  log::Write(log::Level::kDebug, "lambda: started environment " + std::to_string(id) + " of " +
+  log::Debug("lambda: started environment " + std::to_string(id) + " of " +
                                      spec->name + ":" + spec->version + " on " + api);
   (void)after;
   Environment* raw = env.get();
@@ -598,6 +624,7 @@ void LocalInvoker::OnExit(uint64_t env_id) {
       if (p != provisioned_.end()) p->second->failed = true;
     }
     FlushLog(env);
+    ReleaseParked(env, after);
     reactor_.Unwatch(env.child.pidfd);
     reactor_.Unwatch(env.child.output);
     close(env.child.pidfd);
@@ -611,6 +638,16 @@ void LocalInvoker::OnExit(uint64_t env_id) {
     if (!pc_key.empty() && !init_failed && !shutting_down_) TopUpProvisioned(pc_key, after);
   }
   RunAfterUnlock(after);
+}
+
+// A /next that will never get work: answered, so that its connection (which reads nothing while the
+// request is open) closes now rather than at the HTTP server's drain timeout.
+void LocalInvoker::ReleaseParked(Environment& env, std::vector<Completion>& after) {
+  if (!env.parked) return;
+  net::Response gone{410, "application/json", {},
+                     R"({"errorMessage":"The execution environment is shutting down","errorType":"EnvironmentShutdown"})"};
+  after.push_back([r = std::move(env.parked), gone = std::move(gone)]() mutable { r(std::move(gone)); });
+  env.parked = nullptr;
 }
 
 void LocalInvoker::KillEnvironment(Environment& env, std::vector<Completion>& after) {
@@ -937,6 +974,7 @@ void LocalInvoker::Shutdown() {
                "Runtime.ExitError", after);
       }
       env->retired = true;
+      ReleaseParked(*env, after);
       if (env->state != Environment::State::kDead) pids.push_back(env->child.pid);
     }
   }

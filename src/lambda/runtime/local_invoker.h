@@ -17,6 +17,8 @@
 // Threading: one mutex guards every environment. Runtime API requests arrive on HTTP io threads; the
 // reactor thread reads process output and runs timers. Callbacks and responders run outside the lock.
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -105,6 +107,7 @@ class LocalInvoker final : public Invoker {
   void Finish(Environment& env, InvokeResult::Outcome outcome, std::string payload,
               std::string error_type, std::vector<Completion>& after);
   void KillEnvironment(Environment& env, std::vector<Completion>& after);
+  void ReleaseParked(Environment& env, std::vector<Completion>& after);
   void OnExit(uint64_t env_id);
   void OnOutput(uint64_t env_id);
   // Reads what the process wrote so far into log lines; true at end of output.
@@ -126,6 +129,7 @@ class LocalInvoker final : public Invoker {
   // put a shell-script shim first in PATH that costs ~200 ms per start.
   std::string python_path_;
   std::thread python_resolver_;
+  pid_t resolver_pid_ = -1;
   std::mutex mu_;
   std::unordered_map<uint64_t, std::unique_ptr<Environment>> envs_;
   std::unordered_map<std::string, std::unique_ptr<Provisioned>> provisioned_;

@@ -23,6 +23,9 @@ Result<Child> Spawn(const SpawnSpec& spec) {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+  // Nothing else of the server's: Asio's sockets are not close-on-exec, and a runtime that inherited the
+  // listening socket could even accept its own reconnection.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
 
   // The server blocks SIGINT/SIGTERM in every thread and ignores SIGPIPE; both would be inherited.
