@@ -387,6 +387,7 @@ void HttpHandler::HandleInvoke(net::Request& request, const Route& route, const 
   invoke.payload = std::move(request.body);
   invoke.client_context = std::move(client_context);
   invoke.tail_log = tail;
+  invoke.io_thread = request.io_thread;
 
   if (type == "Event") {
     std::string body = legacy ? R"({"Status":202})" : std::string();

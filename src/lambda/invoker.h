@@ -20,6 +20,9 @@ struct InvokeRequest {
   std::string payload;         // already validated (JSON, size); empty is delivered as "{}"
   std::string client_context;  // decoded X-Amz-Client-Context JSON; empty = none
   bool tail_log = false;       // X-Amz-Log-Type: Tail
+  // The HTTP io thread of the caller (net::Request::io_thread), -1 if none: an environment whose
+  // Runtime API connection is served by the same thread answers without cross-thread wake-ups.
+  int io_thread = -1;
 };
 
 struct InvokeResult {

@@ -26,6 +26,9 @@ struct Request {
   // Which listener accepted the connection: 0 = the main port, else the tag given to
   // HttpServer::AddListener (e.g. one Lambda execution environment's Runtime API port).
   uint64_t listener_tag = 0;
+  // The io thread serving the connection (0-based). Work that answers on another connection does best
+  // on the same thread: a hand-off between threads costs a wake-up (see HttpServer::AddListener).
+  int io_thread = -1;
 
   std::string_view path() const;   // target up to '?'
   std::string_view query() const;  // after '?', or empty

@@ -196,7 +196,7 @@ struct HttpServer::Impl : Shared {
   void Stop();
   void DoAccept();
   void OnAccept(Worker* worker, error_code ec, tcp::socket socket);
-  Result<uint16_t> AddListener(uint64_t tag);
+  Result<uint16_t> AddListener(uint64_t tag, int io_thread);
   void RemoveListener(uint64_t tag);
 
   // Destroyed in index order: worker 0 (with the acceptor's pending operation, which may hold a
@@ -412,6 +412,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     req_.remote_address = remote_;
     req_.listener_tag = listener_tag_;
+    req_.io_thread = worker_->index;
     Request request = std::move(req_);
     req_ = Request{};
     std::shared_ptr<Session> self = shared_from_this();
@@ -755,11 +756,13 @@ void HttpServer::Impl::AcceptExtra(Worker* worker, std::shared_ptr<tcp::acceptor
   });
 }
 
-Result<uint16_t> HttpServer::Impl::AddListener(uint64_t tag) {
+Result<uint16_t> HttpServer::Impl::AddListener(uint64_t tag, int io_thread) {
   if (!started) return Status::InvalidArgument("http server not started");
   std::lock_guard lock(extra_mu);
   if (tag == 0 || extra.contains(tag)) return Status::InvalidArgument("listener tag in use");
-  Worker* worker = workers[next_extra_worker++ % workers.size()].get();
+  Worker* worker = io_thread >= 0 && static_cast<size_t>(io_thread) < workers.size()
+                       ? workers[static_cast<size_t>(io_thread)].get()
+                       : workers[next_extra_worker++ % workers.size()].get();
   auto acc = std::make_shared<tcp::acceptor>(worker->ioc);
   error_code ec;
   tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
@@ -795,7 +798,9 @@ Status HttpServer::Start() { return impl_->Start(); }
 uint16_t HttpServer::port() const { return impl_->bound_port; }
 void HttpServer::Run() { impl_->Run(); }
 void HttpServer::Stop() { impl_->Stop(); }
-Result<uint16_t> HttpServer::AddListener(uint64_t tag) { return impl_->AddListener(tag); }
+Result<uint16_t> HttpServer::AddListener(uint64_t tag, int io_thread) {
+  return impl_->AddListener(tag, io_thread);
+}
 void HttpServer::RemoveListener(uint64_t tag) { impl_->RemoveListener(tag); }
 
 }  // namespace eddy::net

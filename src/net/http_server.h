@@ -67,7 +67,8 @@ class HttpServer {
   // requests they accept carry `tag` in Request::listener_tag. For ports that identify their
   // caller, like each Lambda environment's Runtime API. Thread-safe; valid after Start().
   // `tag` must be non-zero and unique among open listeners.
-  Result<uint16_t> AddListener(uint64_t tag);
+  // `io_thread` (a Request::io_thread) picks the thread that serves its connections; -1 = round-robin.
+  Result<uint16_t> AddListener(uint64_t tag, int io_thread = -1);
   // Stops accepting on the listener; connections it accepted stay open until either side closes.
   void RemoveListener(uint64_t tag);
 

@@ -151,7 +151,9 @@ int App::Run() {
   invoker_options.python = config_.lambda_python;
   invoker_options.node = config_.lambda_node;
   invoker_options.idle_timeout_ms = config_.lambda_idle_timeout_s * 1000;
-  invoker_options.open_port = [&http_server](uint64_t tag) { return http_server->AddListener(tag); };
+  invoker_options.open_port = [&http_server](uint64_t tag, int io_thread) {
+    return http_server->AddListener(tag, io_thread);
+  };
   invoker_options.close_port = [&http_server](uint64_t tag) { http_server->RemoveListener(tag); };
   invoker_options.write_log = [&log_store](const std::string& region, const std::string& group,
                                            const std::string& stream, std::vector<lambda::LogLine> lines) {

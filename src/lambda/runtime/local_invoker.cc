@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 #include <utility>
 
 #include "common/crypto.h"
@@ -138,6 +139,7 @@ struct LocalInvoker::Invocation {
 struct LocalInvoker::Environment {
   enum class State { kInit, kReady, kDead };
   uint64_t id = 0;
+  int io_thread = -1;  // the HTTP io thread serving its Runtime API port
   std::shared_ptr<const FunctionSpec> spec;
   std::string function_key;
   std::string pc_key;  // provisioned-concurrency config this environment belongs to, if any
@@ -309,8 +311,10 @@ void LocalInvoker::Dispatch(std::unique_ptr<Invocation> inv, std::vector<Complet
     return;
   }
 
-  // A warm environment of the same snapshot: prefer one already parked on /next, then the most
-  // recently used (LIFO keeps the others idle long enough to be reaped).
+  // A warm environment of the same snapshot: prefer one served by the caller's io thread (no
+  // cross-thread wake-ups), then one already parked on /next, then the most recently used (LIFO keeps
+  // the others idle long enough to be reaped).
+  const int io_thread = inv->request.io_thread;
   Environment* best = nullptr;
   for (auto& [id, env] : envs_) {
     Environment& e = *env;
@@ -318,13 +322,13 @@ void LocalInvoker::Dispatch(std::unique_ptr<Invocation> inv, std::vector<Complet
         Busy(e) || e.spec->config_id != spec->config_id || e.spec->version != spec->version) {
       continue;
     }
-    auto rank = [](const Environment& x) {
-      return std::make_pair(x.parked != nullptr, x.idle_since_ms);
+    auto rank = [io_thread](const Environment& x) {
+      return std::make_tuple(x.io_thread == io_thread, x.parked != nullptr, x.idle_since_ms);
     };
     if (best == nullptr || rank(e) > rank(*best)) best = &e;
   }
   if (best == nullptr) {
-    best = StartEnvironment(spec, "", after);
+    best = StartEnvironment(spec, "", io_thread, after);
     if (best == nullptr) {
       InvokeResult r;
       r.outcome = InvokeResult::Outcome::kFunctionError;
@@ -346,15 +350,16 @@ void LocalInvoker::Dispatch(std::unique_ptr<Invocation> inv, std::vector<Complet
 }
 
 LocalInvoker::Environment* LocalInvoker::StartEnvironment(std::shared_ptr<const FunctionSpec> spec,
-                                                          const std::string& pc_key,
+                                                          const std::string& pc_key, int io_thread,
                                                           std::vector<Completion>& after) {
   auto env = std::make_unique<Environment>();
   env->id = next_env_id_++;
   env->spec = spec;
   env->function_key = spec->FunctionKey();
   env->pc_key = pc_key;
-  Result<uint16_t> port = options_.open_port ? options_.open_port(env->id)
+  Result<uint16_t> port = options_.open_port ? options_.open_port(env->id, io_thread)
                                              : Result<uint16_t>(Status::Internal("no ports"));
+  env->io_thread = io_thread;
   if (!port.ok()) {
     log::Error("lambda: cannot open a Runtime API port: " + port.error().message());
     return nullptr;
@@ -772,7 +777,7 @@ void LocalInvoker::TopUpProvisioned(const std::string& key, std::vector<Completi
     if (env->pc_key == key && !env->retired && env->state != Environment::State::kDead) ++live;
   }
   for (; live < it->second->count; ++live) {
-    if (StartEnvironment(it->second->spec, key, after) == nullptr) {
+    if (StartEnvironment(it->second->spec, key, -1, after) == nullptr) {
       it->second->failed = true;
       return;
     }

@@ -53,7 +53,8 @@ struct LocalInvokerOptions {
   int64_t init_timeout_ms = 10'000;
   int64_t memory_check_interval_ms = 100;
   // Opens / closes the Runtime API port of an environment (HttpServer::AddListener/RemoveListener).
-  std::function<eddy::Result<uint16_t>(uint64_t tag)> open_port;
+  // `io_thread`: serve the port on that HTTP io thread (-1 = any).
+  std::function<eddy::Result<uint16_t>(uint64_t tag, int io_thread)> open_port;
   std::function<void(uint64_t tag)> close_port;
   LogWriter write_log;  // may be empty
 };
@@ -102,7 +103,7 @@ class LocalInvoker final : public Invoker {
   // Each returns work to run after the lock is released.
   void Dispatch(std::unique_ptr<Invocation> inv, std::vector<Completion>& after);
   Environment* StartEnvironment(std::shared_ptr<const FunctionSpec> spec, const std::string& pc_key,
-                                std::vector<Completion>& after);
+                                int io_thread, std::vector<Completion>& after);
   void Deliver(Environment& env, std::vector<Completion>& after);
   void Finish(Environment& env, InvokeResult::Outcome outcome, std::string payload,
               std::string error_type, std::vector<Completion>& after);

@@ -93,7 +93,7 @@ class LocalInvokerTest : public ::testing::Test {
     options.work_dir = (dir_ / "work").string();
     options.idle_timeout_ms = 60'000;
     options.memory_check_interval_ms = 50;
-    options.open_port = [this](uint64_t tag) { return server_->AddListener(tag); };
+    options.open_port = [this](uint64_t tag, int io_thread) { return server_->AddListener(tag, io_thread); };
     options.close_port = [this](uint64_t tag) { server_->RemoveListener(tag); };
     options.write_log = [this](const std::string&, const std::string& group, const std::string& stream,
                                std::vector<LogLine> lines) {
