@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 namespace eddy {
 
@@ -12,6 +13,9 @@ class Clock {
   virtual ~Clock() = default;
   virtual int64_t NowMs() const = 0;
 };
+
+// "2026-03-01T12:00:03.012Z": UTC with milliseconds, as AWS prints times in logs and records.
+std::string FormatIsoUtcMs(int64_t epoch_ms);
 
 // Wall-clock time (CLOCK_REALTIME), the default.
 class SystemClock final : public Clock {

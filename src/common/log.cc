@@ -8,6 +8,8 @@
 #include <ctime>
 #include <string>
 
+#include "common/clock.h"
+
 namespace eddy::log {
 namespace {
 std::atomic<Level> g_level{Level::kInfo};
@@ -32,15 +34,8 @@ bool ParseLevel(std::string_view text, Level* out) {
 
 void Write(Level level, std::string_view message) {
   using namespace std::chrono;
-  auto now = system_clock::now();
-  std::time_t t = system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char stamp[64];
-  int ms = static_cast<int>(duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
-  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  std::string line = stamp;
+  std::string line =
+      FormatIsoUtcMs(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()) + " ";
   line += kNames[static_cast<int>(level)];
   line += ' ';
   line += message;

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/log.h"
 
@@ -20,16 +21,6 @@ constexpr const char* kInternalAccount = "_lambda";
 constexpr const char* kInternalRegion = "us-east-1";
 constexpr const char* kQueueName = "async-invocations";
 constexpr size_t kDlqErrorMessageBytes = 1024;
-
-std::string IsoTime(int64_t epoch_ms) {
-  time_t secs = static_cast<time_t>(epoch_ms / 1000);
-  tm t;
-  gmtime_r(&secs, &t);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1,
-                t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(epoch_ms % 1000));
-  return buf;
-}
 
 // A payload embedded in a destination record: as JSON when it is JSON, else as a string.
 json::value Embed(const std::string& payload) {
@@ -312,7 +303,7 @@ std::string AsyncInvocations::Record(const Event& event, const std::string& func
                                      std::string_view condition, const InvokeResult* last) const {
   json::object record;
   record["version"] = "1.0";
-  record["timestamp"] = IsoTime(clock_.NowMs());
+  record["timestamp"] = FormatIsoUtcMs(clock_.NowMs());
   json::object context;
   context["requestId"] = event.request_id;
   context["functionArn"] = function_arn;

@@ -24,7 +24,7 @@ class ScriptedInvoker final : public Invoker {
     InvokeResult r;
     {
       std::lock_guard lock(mu_);
-      calls_.push_back({request.request_id, request.payload, clock_ms_ ? *clock_ms_ : 0});
+      calls_.push_back({request.request_id, request.payload, clock_ ? clock_->NowMs() : 0});
       if (!script_.empty()) {
         r = script_.front();
         script_.pop_front();
@@ -50,7 +50,7 @@ class ScriptedInvoker final : public Invoker {
     std::lock_guard lock(mu_);
     return calls_;
   }
-  const int64_t* clock_ms_ = nullptr;
+  const Clock* clock_ = nullptr;
 
  private:
   std::mutex mu_;
@@ -80,6 +80,7 @@ InvokeResult Ok() {
 class AsyncInvocationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    invoker_.clock_ = &clock_;
     engine_ = std::make_unique<sqs::Engine>(clock_, store_);
     ASSERT_TRUE(engine_->Recover().ok());
     ctx_.url_base = "http://localhost:4566";
@@ -129,13 +130,21 @@ class AsyncInvocationsTest : public ::testing::Test {
     EXPECT_TRUE(accepted);
   }
 
-  // Moves time forward in small steps so long polls and delays fall due in order.
-  void Advance(int64_t ms) {
-    for (int64_t done = 0; done < ms; done += 1000) {
-      clock_.Advance(std::min<int64_t>(1000, ms - done));
+  // Advances one second at a time (at most `max_ms`) until the invoker has seen `n` calls. The async
+  // worker reads the clock when it requeues, so time only moves while it is idle enough; the gaps
+  // between calls are then checked with a tolerance of a few steps.
+  size_t AdvanceUntilCalls(size_t n, int64_t max_ms) {
+    for (int64_t done = 0; done < max_ms && invoker_.Calls().size() < n; done += 1000) {
+      std::this_thread::sleep_for(5ms);
+      clock_.Advance(1000);
       engine_->Tick();
-      std::this_thread::sleep_for(2ms);
+      for (int i = 0; i < 5 && invoker_.Calls().size() < n; ++i) std::this_thread::sleep_for(2ms);
     }
+    return invoker_.Calls().size();
+  }
+  int64_t Gap(size_t i) {  // ms between call i-1 and call i
+    auto calls = invoker_.Calls();
+    return calls[i].at_ms - calls[i - 1].at_ms;
   }
 
   size_t WaitCalls(size_t n) {
@@ -173,18 +182,15 @@ class AsyncInvocationsTest : public ::testing::Test {
 TEST_F(AsyncInvocationsTest, FunctionErrorsAreRetriedAfterOneThenTwoMinutesThenOnFailure) {
   settings_.on_failure_arn = "arn:aws:sqs:us-east-1:000000000000:on-failure";
   invoker_.Script({Error(), Error(), Error()});
-  const int64_t t0 = clock_.NowMs();
   Enqueue(R"({"order":42})");
   ASSERT_EQ(WaitCalls(1), 1u);
-  Advance(58'000);
-  EXPECT_EQ(WaitCalls(2), 1u) << "not before a minute";
-  Advance(3'000);
-  ASSERT_EQ(WaitCalls(2), 2u);
-  Advance(117'000);
-  EXPECT_EQ(WaitCalls(3), 2u) << "then two minutes";
-  Advance(4'000);
-  ASSERT_EQ(WaitCalls(3), 3u);
-  (void)t0;
+  ASSERT_EQ(AdvanceUntilCalls(2, 200'000), 2u);
+  EXPECT_GE(Gap(1), 60'000) << "about a minute";
+  EXPECT_LE(Gap(1), 64'000);
+  ASSERT_EQ(AdvanceUntilCalls(3, 300'000), 3u);
+  EXPECT_GE(Gap(2), 120'000) << "then about two minutes";
+  EXPECT_LE(Gap(2), 124'000);
+  EXPECT_EQ(AdvanceUntilCalls(4, 400'000), 3u) << "MaximumRetryAttempts 2: three runs";
   for (const auto& c : invoker_.Calls()) EXPECT_EQ(c.request_id, "r1") << "retries reuse the request id";
 
   auto records = Drain("on-failure");
@@ -205,10 +211,8 @@ TEST_F(AsyncInvocationsTest, MaximumRetryAttemptsOneRunsExactlyTwiceAndDeadLette
   invoker_.Script({Error(), Error()});
   Enqueue(R"({"n":1})");
   ASSERT_EQ(WaitCalls(1), 1u);
-  Advance(61'000);
-  ASSERT_EQ(WaitCalls(2), 2u);
-  Advance(300'000);
-  EXPECT_EQ(WaitCalls(3), 2u);
+  ASSERT_EQ(AdvanceUntilCalls(2, 200'000), 2u);
+  EXPECT_EQ(AdvanceUntilCalls(3, 300'000), 2u);
   auto dead = Drain("dlq");
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].payload->body, R"({"n":1})");
@@ -238,11 +242,12 @@ TEST_F(AsyncInvocationsTest, ThrottlesBackOffWithoutUsingRetriesUntilTheEventIsT
   invoker_.Script(std::vector<InvokeResult>(20, Throttle()));
   Enqueue("{}");
   ASSERT_EQ(WaitCalls(1), 1u);
-  Advance(1'000);
-  ASSERT_EQ(WaitCalls(2), 2u) << "1 s backoff";
-  Advance(2'000);
-  ASSERT_EQ(WaitCalls(3), 3u) << "then 2 s";
-  Advance(120'000);
+  ASSERT_EQ(AdvanceUntilCalls(3, 20'000), 3u);
+  EXPECT_GE(Gap(1), 1'000) << "1 s backoff";
+  EXPECT_LE(Gap(1), 4'000);
+  EXPECT_GE(Gap(2), 2'000) << "then 2 s";
+  EXPECT_LE(Gap(2), 5'000);
+  AdvanceUntilCalls(100, 120'000);
   auto records = Drain("on-failure");
   ASSERT_EQ(records.size(), 1u);
   json::object rec = json::parse(records[0].payload->body).as_object();

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <utility>
 
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "lambda/runtime/process.h"
@@ -41,18 +42,6 @@ int64_t EpochMs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
-}
-
-// 2026-03-01T12:00:03.012Z
-std::string IsoTime(int64_t epoch_ms) {
-  time_t secs = static_cast<time_t>(epoch_ms / 1000);
-  tm t;
-  gmtime_r(&secs, &t);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900,
-                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
-                static_cast<int>(epoch_ms % 1000));
-  return buf;
 }
 
 std::string TwoDecimals(double v) {
@@ -384,7 +373,7 @@ LocalInvoker::Environment* LocalInvoker::StartEnvironment(std::shared_ptr<const 
   if (rt.starts_with("python")) {
     sp.argv = {python_path_, options_.runtimes_dir + "/python/bootstrap.py"};
   } else if (rt.starts_with("nodejs")) {
-    sp.argv = {options_.node, options_.runtimes_dir + "/node/bootstrap.mjs"};
+    sp.argv = {options_.node, options_.runtimes_dir + "/node/bootstrap.cjs"};
   } else {
     sp.argv = {spec->code_dir + "/bootstrap"};
   }
@@ -674,7 +663,7 @@ void LocalInvoker::OnDeadline(uint64_t env_id, std::string request_id) {
     Environment& env = *it->second;
     if (!env.current || env.current->request.request_id != request_id) return;
     const std::string secs = TwoDecimals(static_cast<double>(env.spec->timeout_s));
-    std::string line = IsoTime(EpochMs()) + " " + request_id + " Task timed out after " + secs + " seconds\n";
+    std::string line = FormatIsoUtcMs(EpochMs()) + " " + request_id + " Task timed out after " + secs + " seconds\n";
     DrainOutput(env, true);
     if (env.delivered) env.current->log_text += line;
     env.pending_log.push_back({EpochMs(), std::move(line)});
