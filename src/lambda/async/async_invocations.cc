@@ -21,6 +21,7 @@ constexpr const char* kInternalAccount = "_lambda";
 constexpr const char* kInternalRegion = "us-east-1";
 constexpr const char* kQueueName = "async-invocations";
 constexpr size_t kDlqErrorMessageBytes = 1024;
+constexpr int64_t kVisibilityMarginS = 30;
 
 // A payload embedded in a destination record: as JSON when it is JSON, else as a string.
 json::value Embed(const std::string& payload) {
@@ -234,6 +235,10 @@ void AsyncInvocations::Run(Event event, std::string receipt) {
     Post([this] { Poll(); });
     return;
   }
+  // Hidden only as long as this attempt can take: after a crash the event comes back that soon.
+  auto hidden = engine_.ChangeMessageVisibility(internal_, queue_url_, receipt,
+                                                target->spec->timeout_s + kVisibilityMarginS);
+  if (!hidden.ok()) log::Warn("lambda: async event " + event.request_id + ": " + hidden.error().message);
   InvokeRequest req;
   req.target = *target;
   req.target.invoked_arn = event.invoked_arn;

@@ -10,8 +10,8 @@
 //   - finally OnSuccess / OnFailure destinations (SQS queue or function) get AWS's invocation record,
 //     and the function's DeadLetterConfig queue gets the original event with RequestID, ErrorCode and
 //     ErrorMessage attributes.
-// Delivery is at least once: after a crash, events that were being run come back (after the internal
-// visibility timeout) and run again.
+// Delivery is at least once: after a crash, events that were being run come back (the function's
+// timeout plus 30 s later) and run again.
 //
 // The internal queue lives in the reserved account "_lambda", which no queue URL a client can build
 // with a 12-digit account reaches and ListQueues never shows.
@@ -38,7 +38,8 @@ struct AsyncOptions {
   int consumers = 16;                 // events run concurrently (across all functions)
   int64_t retry_base_delay_s = 60;    // attempt N+1 waits N × this after a function error
   int64_t max_throttle_backoff_s = 300;
-  int64_t delivery_visibility_s = 960;  // how long a crashed server's in-flight event stays hidden
+  // How long a received event stays hidden until its function's timeout is known (then: timeout + 30 s).
+  int64_t delivery_visibility_s = 960;
 };
 
 class AsyncInvocations {
