@@ -22,7 +22,7 @@ std::string ReadSource(std::string_view path) {
 }
 
 TEST(EmbeddedRuntimes, EntryPointsArePresentAndExecutable) {
-  for (std::string_view path : {"python/bootstrap.py", "node/bootstrap.mjs"}) {
+  for (std::string_view path : {"python/bootstrap.py", "node/bootstrap.cjs"}) {
     const File* file = Find(path);
     ASSERT_NE(file, nullptr) << path;
     EXPECT_TRUE(file->executable) << path;

@@ -12,7 +12,6 @@ and parse every header block with email.parser), and `logging`, `traceback`, `de
 something needs them.
 """
 
-import json
 import os
 import sys
 import time
@@ -147,24 +146,70 @@ class _NeedsDecimalEncoding(Exception):
     pass
 
 
-class _Encoder(json.JSONEncoder):
-    def default(self, o):
-        # A Decimal can only exist if someone imported decimal, so this costs no import.
-        decimal = sys.modules.get("decimal")
-        if decimal is not None and isinstance(o, decimal.Decimal):
-            raise _NeedsDecimalEncoding
-        return super().default(o)
+# JSON goes straight through the `_json` C accelerator that the `json` package wraps: importing
+# `json` pulls in `re` and `enum` (~5 ms of every cold start). The results are the very ones
+# json.JSONEncoder / json.loads give, whose code paths these mirror; `json` itself is imported only
+# for rare cases (Decimals, unserializable objects, invalid input, so that errors read the same).
+try:
+    from _json import encode_basestring as _c_encode_basestring
+    from _json import encode_basestring_ascii as _c_encode_basestring_ascii
+    from _json import make_encoder as _c_make_encoder
+    from _json import make_scanner as _c_make_scanner
+except ImportError:  # an interpreter without the accelerator: the json package only
+    _c_make_encoder = _c_make_scanner = None
 
 
-_ENCODER = _Encoder(ensure_ascii=_ENSURE_ASCII)
+def _json_module():
+    import json
+
+    return json
 
 
-def _encode_with_decimals(obj):
+def _encoder_default(o):
+    # A Decimal can only exist if someone imported decimal, so this costs no import.
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(o, decimal.Decimal):
+        raise _NeedsDecimalEncoding
+    return _json_module().JSONEncoder().default(o)  # raises json's own TypeError
+
+
+def _encode_with_c(obj, ensure_ascii):
+    """json.JSONEncoder(ensure_ascii=...).encode(obj), minus the import of json."""
+    if isinstance(obj, str):
+        return _c_encode_basestring_ascii(obj) if ensure_ascii else _c_encode_basestring(obj)
+    # A fresh markers dict each time, as JSONEncoder.iterencode does: a failed encode leaves entries.
+    encode = _c_make_encoder(
+        {},
+        _encoder_default,
+        _c_encode_basestring_ascii if ensure_ascii else _c_encode_basestring,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+    return "".join(encode(obj, 0))
+
+
+def _encode_with_json(obj, ensure_ascii):
+    class Encoder(_json_module().JSONEncoder):
+        def default(self, o):
+            return _encoder_default(o)
+
+    return Encoder(ensure_ascii=ensure_ascii).encode(obj)
+
+
+_encode = _encode_with_c if _c_make_encoder is not None else _encode_with_json
+
+
+def _encode_with_decimals(obj, ensure_ascii):
     # simplejson (which awslambdaric uses) writes a Decimal as its exact digits and a NaN Decimal as
     # NaN. The standard library's pure-Python encoder takes the number types and their formatter as
     # parameters, so Decimals can go through the float branch.
     import decimal
 
+    json = _json_module()
     infinity = float("inf")
 
     def number(o):
@@ -181,8 +226,8 @@ def _encode_with_decimals(obj):
     encoder = json.encoder
     iterencode = encoder._make_iterencode(
         {},
-        json.JSONEncoder(ensure_ascii=_ENSURE_ASCII).default,
-        encoder.encode_basestring_ascii if _ENSURE_ASCII else encoder.encode_basestring,
+        json.JSONEncoder(ensure_ascii=ensure_ascii).default,
+        encoder.encode_basestring_ascii if ensure_ascii else encoder.encode_basestring,
         None,
         number,
         ": ",
@@ -195,11 +240,47 @@ def _encode_with_decimals(obj):
     return "".join(iterencode(obj, 0))
 
 
-def to_json(obj):
+def to_json(obj, ensure_ascii=_ENSURE_ASCII):
     try:
-        return _ENCODER.encode(obj)
+        return _encode(obj, ensure_ascii)
     except _NeedsDecimalEncoding:
-        return _encode_with_decimals(obj)
+        return _encode_with_decimals(obj, ensure_ascii)
+
+
+class _ScannerContext:
+    """The attributes _json.make_scanner reads: those of a default json.JSONDecoder."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+
+
+_scan_once = _c_make_scanner(_ScannerContext) if _c_make_scanner is not None else None
+_JSON_WHITESPACE = " \t\n\r"
+
+
+def from_json(text):
+    """json.loads(text) for str or bytes; whatever it cannot do alone (UTF-16/32 or BOM detection,
+    errors and their messages) is left to json.loads itself."""
+    if _scan_once is not None:
+        try:
+            if not isinstance(text, str):
+                # json.detect_encoding says UTF-8 unless there is a NUL in the first 4 bytes or a BOM.
+                if b"\x00" in text[:4] or text[:1] in (b"\xef", b"\xfe", b"\xff"):
+                    raise ValueError
+                text = text.decode("utf-8", "surrogatepass")
+            elif text.startswith("\ufeff"):
+                raise ValueError
+            start = len(text) - len(text.lstrip(_JSON_WHITESPACE))
+            value, end = _scan_once(text, start)
+            if not text[end:].strip(_JSON_WHITESPACE):
+                return value
+        except (ValueError, StopIteration):
+            pass
+    return _json_module().loads(text)
 
 
 def marshal_response(response):
@@ -217,7 +298,7 @@ def unmarshal_request(body, content_type):
     if content_type != "application/json":
         return body
     try:
-        return json.loads(body)
+        return from_json(body)
     except Exception as e:
         raise FaultException(
             FaultException.UNMARSHAL_ERROR, "Unable to unmarshal input: {}".format(str(e)), None
@@ -443,7 +524,7 @@ def _error_headers(error_type, xray_fault):
     except UnicodeEncodeError:
         pass
     if xray_fault is not None:
-        cause = json.dumps(xray_fault).encode("ascii")  # ASCII-escaped: safe as a header value
+        cause = to_json(xray_fault, ensure_ascii=True).encode("ascii")  # ASCII-escaped: safe as a header value
         if len(cause) < 1024 * 1024:
             headers += b"Lambda-Runtime-Function-XRay-Error-Cause: " + cause + b"\r\n"
     return headers
@@ -563,7 +644,7 @@ def make_obj_from_dict(cls, values):
 
 def _parse_json_header(value, name):
     try:
-        return json.loads(value)
+        return from_json(value)
     except Exception as e:
         raise FaultException(
             FaultException.LAMBDA_CONTEXT_UNMARSHAL_ERROR,

@@ -2,7 +2,7 @@
 // The Lambda runtime interface clients of runtimes/python and runtimes/node, compiled into the
 // binary so that Eddy ships as one file. Eddy writes them out under one directory, keeping their
 // relative paths, and starts an environment as `python3 DIR/python/bootstrap.py` or
-// `node DIR/node/bootstrap.mjs` (runtimes/README.md has the launch contract).
+// `node DIR/node/bootstrap.cjs` (runtimes/README.md has the launch contract).
 
 #include <span>
 #include <string_view>

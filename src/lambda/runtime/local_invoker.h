@@ -45,7 +45,7 @@ using LogWriter = std::function<void(const std::string& region, const std::strin
                                      const std::string& stream, std::vector<LogLine> lines)>;
 
 struct LocalInvokerOptions {
-  std::string runtimes_dir;  // holds python/bootstrap.py and node/bootstrap.mjs
+  std::string runtimes_dir;  // holds python/bootstrap.py and node/bootstrap.cjs
   std::string work_dir;      // scratch directories of environments (wiped at start)
   std::string python = "python3";  // interpreter for python3.* runtimes
   std::string node = "node";       // interpreter for nodejs* runtimes
