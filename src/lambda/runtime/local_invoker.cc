@@ -628,7 +628,7 @@ void LocalInvoker::OnExit(uint64_t env_id) {
     fs::remove_all(options_.work_dir + "/env-" + std::to_string(env.id), ec);
     const std::string pc_key = env.pc_key;
     const bool init_failed = !env.init_error_body.empty();
-    envs_.erase(it);
+    envs_.erase(env_id);  // by key: Dispatch above may have rehashed the map
     if (!pc_key.empty() && !init_failed && !shutting_down_) TopUpProvisioned(pc_key, after);
   }
   RunAfterUnlock(after);
