@@ -41,6 +41,7 @@ struct Response {
   std::string content_type = "text/plain";
   std::vector<Header> headers;  // extra headers (Content-Type and Content-Length are set by net/)
   std::string body;
+  bool close = false;  // close the connection after this response ("Connection: close")
 };
 
 // Completes one request. Call it exactly once, from any thread, possibly long after the handler returned

@@ -197,6 +197,7 @@ struct HttpServer::Impl : Shared {
   void DoAccept();
   void OnAccept(Worker* worker, error_code ec, tcp::socket socket);
   Result<uint16_t> AddListener(uint64_t tag, int io_thread);
+  void MoveListener(uint64_t tag, int io_thread);
   void RemoveListener(uint64_t tag);
 
   // Destroyed in index order: worker 0 (with the acceptor's pending operation, which may hold a
@@ -207,13 +208,15 @@ struct HttpServer::Impl : Shared {
   size_t next_worker = 0;
   // AddListener()'s acceptors, by tag. Each runs on one worker, chosen round-robin.
   struct Extra {
-    Worker* worker;
+    Worker* worker;  // runs the acceptor
     std::shared_ptr<tcp::acceptor> acceptor;
+    std::shared_ptr<std::atomic<int>> serving;  // the worker that serves the connections it accepts
   };
   std::mutex extra_mu;
   std::unordered_map<uint64_t, Extra> extra;
   size_t next_extra_worker = 0;
-  void AcceptExtra(Worker* worker, std::shared_ptr<tcp::acceptor> acceptor, uint64_t tag);
+  void AcceptExtra(Worker* worker, std::shared_ptr<tcp::acceptor> acceptor,
+                   std::shared_ptr<std::atomic<int>> serving, uint64_t tag);
   uint16_t bound_port = 0;
   bool started = false;
   std::atomic<bool> stop_requested{false};
@@ -253,7 +256,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // connections that have closed.
   void Complete(uint64_t seq, Response response) {
     if (state_ != State::kHandling || seq != seq_) return;
-    if (stopping_) keep_alive_ = false;
+    if (stopping_ || response.close) keep_alive_ = false;
 
     out_head_.clear();
     out_head_.append("HTTP/1.1 ");
@@ -746,13 +749,23 @@ void HttpServer::Impl::Stop() {
   }
 }
 
-void HttpServer::Impl::AcceptExtra(Worker* worker, std::shared_ptr<tcp::acceptor> acc, uint64_t tag) {
-  acc->async_accept(worker->ioc, [this, worker, acc, tag](error_code ec, tcp::socket socket) {
-    if (!acc->is_open() || ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      worker->Add(std::make_shared<Session>(worker, std::move(socket), tag));
+void HttpServer::Impl::AcceptExtra(Worker* worker, std::shared_ptr<tcp::acceptor> acc,
+                                   std::shared_ptr<std::atomic<int>> serving, uint64_t tag) {
+  // As for the main port, the socket is created on the worker that will serve it.
+  Worker* target = workers[static_cast<size_t>(serving->load())].get();
+  acc->async_accept(target->ioc, [this, worker, target, acc, serving, tag](error_code ec, tcp::socket socket) {
+    if (!acc->is_open()) return;
+    if (ec == asio::error::operation_aborted) {
+      AcceptExtra(worker, acc, serving, tag);  // MoveListener: re-armed for the new worker
+      return;
     }
-    AcceptExtra(worker, acc, tag);
+    if (!ec) {
+      auto session = std::make_shared<Session>(target, std::move(socket), tag);
+      asio::post(target->ioc, [target, session = std::move(session)]() mutable {
+        target->Add(std::move(session));
+      });
+    }
+    AcceptExtra(worker, acc, serving, tag);
   });
 }
 
@@ -771,9 +784,22 @@ Result<uint16_t> HttpServer::Impl::AddListener(uint64_t tag, int io_thread) {
   if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status::IoError("cannot open a listener on 127.0.0.1: " + ec.message());
   uint16_t port = acc->local_endpoint(ec).port();
-  extra.emplace(tag, Extra{worker, acc});
-  asio::post(worker->ioc, [this, worker, acc, tag] { AcceptExtra(worker, acc, tag); });
+  auto serving = std::make_shared<std::atomic<int>>(worker->index);
+  extra.emplace(tag, Extra{worker, acc, serving});
+  asio::post(worker->ioc, [this, worker, acc, serving, tag] { AcceptExtra(worker, acc, serving, tag); });
   return port;
+}
+
+void HttpServer::Impl::MoveListener(uint64_t tag, int io_thread) {
+  if (io_thread < 0 || static_cast<size_t>(io_thread) >= workers.size()) return;
+  std::lock_guard lock(extra_mu);
+  auto it = extra.find(tag);
+  if (it == extra.end() || it->second.serving->exchange(io_thread) == io_thread) return;
+  // The pending accept was armed for the old worker: cancel it; its handler re-arms.
+  asio::post(it->second.worker->ioc, [acc = it->second.acceptor] {
+    error_code ec;
+    acc->cancel(ec);
+  });
 }
 
 void HttpServer::Impl::RemoveListener(uint64_t tag) {
@@ -802,5 +828,6 @@ Result<uint16_t> HttpServer::AddListener(uint64_t tag, int io_thread) {
   return impl_->AddListener(tag, io_thread);
 }
 void HttpServer::RemoveListener(uint64_t tag) { impl_->RemoveListener(tag); }
+void HttpServer::MoveListener(uint64_t tag, int io_thread) { impl_->MoveListener(tag, io_thread); }
 
 }  // namespace eddy::net

@@ -69,6 +69,9 @@ class HttpServer {
   // `tag` must be non-zero and unique among open listeners.
   // `io_thread` (a Request::io_thread) picks the thread that serves its connections; -1 = round-robin.
   Result<uint16_t> AddListener(uint64_t tag, int io_thread = -1);
+  // Connections the listener accepts from now on are served by `io_thread` (existing ones stay where
+  // they are; a handler can answer with Response::close to make its client reconnect).
+  void MoveListener(uint64_t tag, int io_thread);
   // Stops accepting on the listener; connections it accepted stay open until either side closes.
   void RemoveListener(uint64_t tag);
 

@@ -166,6 +166,12 @@ class HttpServerTest : public ::testing::Test {
       respond(Response{200, "text/plain", {}, std::to_string(req.listener_tag)});
       return;
     }
+    if (req.path() == "/thread") {
+      Response r{200, "text/plain", {}, std::to_string(req.io_thread)};
+      r.close = req.query() == "close";
+      respond(std::move(r));
+      return;
+    }
     if (req.path() == "/header") {
       const std::string* v = req.header("x-test-header");
       respond(Response{200, "text/plain", {{"X-Echo", "yes"}}, v ? *v : "<none>"});
@@ -207,6 +213,22 @@ TEST_F(HttpServerTest, ExtraListenersTagTheirRequests) {
   EXPECT_EQ(tagged.Read().body, "42");
   Client refused(port.value());
   EXPECT_FALSE(refused.connected());
+}
+
+TEST_F(HttpServerTest, MovedListenersServeNewConnectionsOnTheNewThread) {
+  StartServer();  // two io threads
+  auto port = server_->AddListener(7, 0);
+  ASSERT_TRUE(port.ok());
+  Client first(port.value());
+  ASSERT_TRUE(first.Send(Get("/thread?close")));
+  Client::Reply r = first.Read();
+  EXPECT_EQ(r.body, "0");
+  EXPECT_NE(r.head.find("Connection: close\r\n"), std::string::npos) << "Response::close";
+  server_->MoveListener(7, 1);
+  std::this_thread::sleep_for(20ms);
+  Client second(port.value());
+  ASSERT_TRUE(second.Send(Get("/thread")));
+  EXPECT_EQ(second.Read().body, "1");
 }
 
 TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneSocket) {

@@ -155,6 +155,9 @@ int App::Run() {
     return http_server->AddListener(tag, io_thread);
   };
   invoker_options.close_port = [&http_server](uint64_t tag) { http_server->RemoveListener(tag); };
+  invoker_options.move_port = [&http_server](uint64_t tag, int io_thread) {
+    http_server->MoveListener(tag, io_thread);
+  };
   invoker_options.write_log = [&log_store](const std::string& region, const std::string& group,
                                            const std::string& stream, std::vector<lambda::LogLine> lines) {
     std::vector<logs::LogEvent> events;

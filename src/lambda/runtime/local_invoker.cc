@@ -31,6 +31,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kRuntimePrefix = "/2018-06-01/runtime/";
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;  // 6291556
 constexpr size_t kLogTailBytes = 4096;
+constexpr int kMoveAfterForeignInvokes = 3;
 
 int64_t MonotonicUs() {
   timespec ts;
@@ -129,6 +130,8 @@ struct LocalInvoker::Environment {
   enum class State { kInit, kReady, kDead };
   uint64_t id = 0;
   int io_thread = -1;  // the HTTP io thread serving its Runtime API port
+  int foreign_streak = 0;  // consecutive invocations from callers on another io thread
+  int move_to = -1;        // io thread to move the runtime's connection to at its next answer
   std::shared_ptr<const FunctionSpec> spec;
   std::string function_key;
   std::string pc_key;  // provisioned-concurrency config this environment belongs to, if any
@@ -328,6 +331,14 @@ void LocalInvoker::Dispatch(std::unique_ptr<Invocation> inv, std::vector<Complet
       fail(std::move(r));
       return;
     }
+  }
+  // An environment that keeps being invoked from another io thread follows its callers (after a few
+  // invocations, so that callers on both threads sharing one environment don't make it bounce).
+  if (io_thread >= 0 && best->io_thread != io_thread && options_.move_port) {
+    if (++best->foreign_streak >= kMoveAfterForeignInvokes) best->move_to = io_thread;
+  } else {
+    best->foreign_streak = 0;
+    best->move_to = -1;
   }
   ++busy;
   inv->counted_unreserved = !target.reserved_concurrency.has_value();
@@ -838,8 +849,10 @@ void LocalInvoker::RetireEnvironments(const std::string& function_key) {
 // ---- Runtime API ----
 
 void LocalInvoker::HandleRuntimeApi(net::Request&& request, net::Responder respond) {
-  auto reply = [&respond](int status, std::string body) {
-    respond(net::Response{status, "application/json", {}, std::move(body)});
+  auto reply = [&respond](int status, std::string body, bool close = false) {
+    net::Response r{status, "application/json", {}, std::move(body)};
+    r.close = close;
+    respond(std::move(r));
   };
   auto error = [&](int status, std::string_view type, std::string_view message) {
     reply(status, "{\"errorMessage\":" + JsonQuote(message) + ",\"errorType\":" + JsonQuote(type) + "}");
@@ -916,6 +929,18 @@ void LocalInvoker::HandleRuntimeApi(net::Request&& request, net::Responder respo
       if (!env.current || !env.delivered || env.current->request.request_id != id) {
         return error(400, "InvalidRequestID", "Invalid request ID");
       }
+      // Moving to its callers' io thread: new connections go there, and this answer closes the
+      // current one, so the runtime sends its next /next on a connection served by that thread.
+      bool reconnect = false;
+      if (env.move_to >= 0) {
+        options_.move_port(env.id, env.move_to);
+        log::Debug("lambda: environment " + std::to_string(env.id) + " moves to io thread " +
+                   std::to_string(env.move_to));
+        env.io_thread = env.move_to;
+        env.move_to = -1;
+        env.foreign_streak = 0;
+        reconnect = true;
+      }
       if (what == "response") {
         if (request.body.size() > kMaxResponseBytes) {
           error(413, "RequestEntityTooLarge", "Exceeded maximum allowed payload size (6291556 bytes).");
@@ -924,7 +949,7 @@ void LocalInvoker::HandleRuntimeApi(net::Request&& request, net::Responder respo
                  "bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}",
                  "Function.ResponseSizeTooLarge", after);
         } else {
-          reply(202, "{\"status\":\"OK\"}");
+          reply(202, "{\"status\":\"OK\"}", reconnect);
           Finish(env, InvokeResult::Outcome::kSuccess, std::move(request.body), "", after);
         }
       } else {
@@ -936,7 +961,7 @@ void LocalInvoker::HandleRuntimeApi(net::Request&& request, net::Responder respo
         std::string body = request.body.empty()
                                ? "{\"errorMessage\":\"\",\"errorType\":" + JsonQuote(type) + "}"
                                : std::move(request.body);
-        reply(202, "{\"status\":\"OK\"}");
+        reply(202, "{\"status\":\"OK\"}", reconnect);
         Finish(env, InvokeResult::Outcome::kFunctionError, std::move(body), type, after);
       }
     } else {

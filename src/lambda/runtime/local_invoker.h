@@ -56,6 +56,8 @@ struct LocalInvokerOptions {
   // `io_thread`: serve the port on that HTTP io thread (-1 = any).
   std::function<eddy::Result<uint16_t>(uint64_t tag, int io_thread)> open_port;
   std::function<void(uint64_t tag)> close_port;
+  // Serves the port's future connections on another io thread (HttpServer::MoveListener); may be empty.
+  std::function<void(uint64_t tag, int io_thread)> move_port;
   LogWriter write_log;  // may be empty
 };
 

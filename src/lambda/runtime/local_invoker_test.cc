@@ -95,6 +95,7 @@ class LocalInvokerTest : public ::testing::Test {
     options.memory_check_interval_ms = 50;
     options.open_port = [this](uint64_t tag, int io_thread) { return server_->AddListener(tag, io_thread); };
     options.close_port = [this](uint64_t tag) { server_->RemoveListener(tag); };
+    options.move_port = [this](uint64_t tag, int io_thread) { server_->MoveListener(tag, io_thread); };
     options.write_log = [this](const std::string&, const std::string& group, const std::string& stream,
                                std::vector<LogLine> lines) {
       std::lock_guard lock(log_mu_);
@@ -273,6 +274,22 @@ TEST_F(LocalInvokerTest, ProvisionedEnvironmentsAreReadyAhead) {
   EXPECT_EQ(invoker_->GetStats().cold_starts, 2);
   invoker_->SetProvisioned("us-east-1/000000000000/fn:1", v1, 0);
   EXPECT_EQ(invoker_->GetProvisioned("us-east-1/000000000000/fn:1").requested, 0);
+}
+
+TEST_F(LocalInvokerTest, EnvironmentFollowsItsCallersIoThreadWithoutARestart) {
+  auto on = [this](int io_thread) {
+    InvokeRequest req = Request(R"({"op":"echo"})");
+    req.io_thread = io_thread;
+    return Run(std::move(req));
+  };
+  EXPECT_EQ(on(0).outcome, InvokeResult::Outcome::kSuccess);  // created on io thread 0
+  for (int i = 0; i < 6; ++i) {  // the third call from thread 1 moves it; the runtime reconnects
+    InvokeResult r = on(1);
+    ASSERT_EQ(r.outcome, InvokeResult::Outcome::kSuccess) << r.payload;
+    EXPECT_NE(r.payload.find("\"count\": " + std::to_string(i + 2)), std::string::npos) << r.payload;
+  }
+  EXPECT_EQ(invoker_->GetStats().cold_starts, 1);
+  EXPECT_EQ(invoker_->GetStats().environments, 1);
 }
 
 TEST_F(LocalInvokerTest, RetiredEnvironmentsAreNotReused) {
