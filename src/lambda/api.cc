@@ -659,6 +659,11 @@ Result<ApiReply> Api::Handle(Op op, const ApiRequest& r) {
     case Op::kTagResource: return TagResource(r);
     case Op::kUntagResource: return UntagResource(r);
     case Op::kListTags: return ListTags(r);
+    case Op::kCreateEventSourceMapping: return CreateEventSourceMapping(r);
+    case Op::kGetEventSourceMapping: return GetEventSourceMapping(r);
+    case Op::kListEventSourceMappings: return ListEventSourceMappings(r);
+    case Op::kUpdateEventSourceMapping: return UpdateEventSourceMapping(r);
+    case Op::kDeleteEventSourceMapping: return DeleteEventSourceMapping(r);
     case Op::kInvoke:
     case Op::kInvokeAsync:
       break;
@@ -1528,6 +1533,15 @@ Result<FunctionId> TaggedFunction(const ApiRequest& r) {
 }  // namespace
 
 Result<ApiReply> Api::TagResource(const ApiRequest& r) {
+  if (std::string uuid = Mappings::UuidOfArn(r.function_name); mappings_ != nullptr && !uuid.empty()) {
+    Body b(r.body);
+    auto tags = b.StrMap("Tags");
+    EDDY_TRY(b.status());
+    if (!tags) return ValidationFailed("null", "tags", "Member must not be null");
+    auto change = mappings_->Tag(uuid, std::map<std::string, std::string>(tags->begin(), tags->end()));
+    if (!change) return std::move(change).error();
+    return NoContent(change->ticket);
+  }
   auto id = TaggedFunction(r);
   if (!id) return std::move(id).error();
   Body b(r.body);
@@ -1542,18 +1556,30 @@ Result<ApiReply> Api::TagResource(const ApiRequest& r) {
 }
 
 Result<ApiReply> Api::UntagResource(const ApiRequest& r) {
-  auto id = TaggedFunction(r);
-  if (!id) return std::move(id).error();
   std::vector<std::string> keys;
   for (const aws::FormParam& p : r.query) {
     if (p.name == "tagKeys") keys.push_back(p.value);
   }
+  if (std::string uuid = Mappings::UuidOfArn(r.function_name); mappings_ != nullptr && !uuid.empty()) {
+    auto change = mappings_->Untag(uuid, keys);
+    if (!change) return std::move(change).error();
+    return NoContent(change->ticket);
+  }
+  auto id = TaggedFunction(r);
+  if (!id) return std::move(id).error();
   auto change = registry_.UntagResource(*id, keys);
   if (!change) return std::move(change).error();
   return NoContent(change->ticket);
 }
 
 Result<ApiReply> Api::ListTags(const ApiRequest& r) {
+  if (std::string uuid = Mappings::UuidOfArn(r.function_name); mappings_ != nullptr && !uuid.empty()) {
+    auto m = mappings_->Get(uuid);
+    if (!m) return std::move(m).error();
+    json::object tags;
+    for (const auto& [k, val] : m->tags) tags[k] = val;
+    return Reply(200, json::object{{"Tags", std::move(tags)}});
+  }
   auto id = TaggedFunction(r);
   if (!id) return std::move(id).error();
   auto f = registry_.Get(*id);
@@ -1561,6 +1587,218 @@ Result<ApiReply> Api::ListTags(const ApiRequest& r) {
   json::object tags;
   for (const auto& [k, val] : (*f)->tags) tags[k] = val;
   return Reply(200, json::object{{"Tags", std::move(tags)}});
+}
+
+// ---- Event source mappings (SQS) ----
+
+namespace {
+
+// Fields of Create/UpdateEventSourceMapping that both share, as read from the body.
+struct MappingFields {
+  std::optional<std::string> function_name;
+  std::optional<bool> enabled;
+  std::optional<int64_t> batch_size, window_s;
+  std::optional<bool> report_failures;          // FunctionResponseTypes given
+  std::optional<int64_t> maximum_concurrency;   // ScalingConfig given (0: without the member)
+  std::optional<std::vector<std::string>> filters;  // FilterCriteria given
+};
+
+Result<MappingFields> ReadMappingFields(Body& b) {
+  MappingFields f;
+  f.function_name = b.Str("FunctionName");
+  f.enabled = b.Bool("Enabled");
+  f.batch_size = b.Int("BatchSize");
+  f.window_s = b.Int("MaximumBatchingWindowInSeconds");
+  const json::array* types = b.Arr("FunctionResponseTypes");
+  const json::object* scaling = b.Obj("ScalingConfig");
+  const json::object* criteria = b.Obj("FilterCriteria");
+  EDDY_TRY(b.status());
+
+  Violations v;
+  v.Range(f.batch_size, "batchSize", 1, 10000);
+  v.Range(f.window_s, "maximumBatchingWindowInSeconds", 0, 300);
+  if (types != nullptr) {
+    f.report_failures = false;
+    for (const json::value& t : *types) {
+      if (t.is_string() && t.get_string() == "ReportBatchItemFailures") {
+        f.report_failures = true;
+      } else {
+        std::string shown = t.is_string() ? std::string(t.get_string()) : json::serialize(t);
+        v.Add("[" + shown + "]", "functionResponseTypes",
+              "Member must satisfy constraint: [Member must satisfy enum value set: "
+              "[ReportBatchItemFailures]]");
+        break;
+      }
+    }
+  }
+  if (scaling != nullptr) {
+    Body sb(*scaling);
+    auto max = sb.Int("MaximumConcurrency");
+    EDDY_TRY(sb.status());
+    v.Range(max, "scalingConfig.maximumConcurrency", 2, 1000);
+    f.maximum_concurrency = max.value_or(0);
+  }
+  EDDY_TRY(v.status());
+  if (criteria != nullptr) {
+    Body cb(*criteria);
+    const json::array* filters = cb.Arr("Filters");
+    EDDY_TRY(cb.status());
+    f.filters.emplace();
+    if (filters != nullptr) {
+      for (const json::value& filter : *filters) {
+        const json::value* pattern = filter.is_object() ? filter.as_object().if_contains("Pattern") : nullptr;
+        if (pattern == nullptr || !pattern->is_string() || !IsValidFilterPattern(pattern->get_string())) {
+          return InvalidParameter("Invalid filter pattern definition.");
+        }
+        f.filters->emplace_back(pattern->get_string());
+      }
+    }
+  }
+  return f;
+}
+
+// FunctionName of a mapping: name, name:qualifier, full or partial ARN.
+Result<ResolvedName> MappingFunction(const ApiRequest& r, const std::string& name) {
+  auto ref = ParseFunctionName(name, NameShape::kFunctionName);
+  if (!ref) return std::move(ref).error();
+  return ResolveName(*ref, r.region, r.account, "");
+}
+
+// AWS's EventSourceMappingConfiguration for an SQS mapping; optional members only when set.
+json::object RenderMapping(const MappingRecord& m, std::string_view state, bool with_result) {
+  json::object o;
+  o["UUID"] = m.uuid;
+  o["BatchSize"] = m.batch_size;
+  o["MaximumBatchingWindowInSeconds"] = m.maximum_batching_window_s;
+  o["EventSourceArn"] = m.event_source_arn;
+  if (m.has_filter_criteria) {
+    json::array filters;
+    for (const std::string& p : m.filter_patterns) filters.push_back(json::object{{"Pattern", p}});
+    o["FilterCriteria"] = json::object{{"Filters", std::move(filters)}};
+  }
+  o["FunctionArn"] = m.FunctionArn();
+  o["LastModified"] = static_cast<double>(m.last_modified_ms) / 1000.0;
+  if (with_result) o["LastProcessingResult"] = m.last_processing_result;
+  o["State"] = state;
+  o["StateTransitionReason"] = "USER_INITIATED";
+  json::array types;
+  if (m.report_batch_item_failures) types.emplace_back("ReportBatchItemFailures");
+  o["FunctionResponseTypes"] = std::move(types);
+  if (m.maximum_concurrency > 0) {
+    o["ScalingConfig"] = json::object{{"MaximumConcurrency", m.maximum_concurrency}};
+  }
+  o["EventSourceMappingArn"] = m.MappingArn();
+  return o;
+}
+
+Unexpected<Error> MappingsUnavailable() {
+  return Fail(Errc::kUnknownOperation, "Event source mappings are not enabled on this server.");
+}
+
+constexpr std::string_view kStreamServices[] = {":kinesis:", ":dynamodb:", ":kafka:", ":mq:", ":rds:"};
+
+}  // namespace
+
+Result<ApiReply> Api::CreateEventSourceMapping(const ApiRequest& r) {
+  if (mappings_ == nullptr) return MappingsUnavailable();
+  Body b(r.body);
+  auto source = b.Str("EventSourceArn");
+  auto tags = b.StrMap("Tags");
+  EDDY_TRY(b.status());
+  auto fields = ReadMappingFields(b);
+  if (!fields) return std::move(fields).error();
+  if (!fields->function_name) return ValidationFailed("null", "functionName", "Member must not be null");
+  if (!source || !source->starts_with("arn:aws:sqs:")) {
+    if (source) {
+      for (std::string_view service : kStreamServices) {
+        if (source->find(service) != std::string::npos) {
+          return InvalidParameter("Eddy supports event source mappings for SQS queues only.");
+        }
+      }
+    }
+    return InvalidParameter("Unrecognized event source.");
+  }
+  auto fn = MappingFunction(r, *fields->function_name);
+  if (!fn) return std::move(fn).error();
+
+  MappingSpec spec;
+  spec.function = fn->id;
+  spec.qualifier = fn->qualifier;
+  spec.event_source_arn = *source;
+  spec.batch_size = fields->batch_size;
+  spec.maximum_batching_window_s = fields->window_s;
+  spec.report_batch_item_failures = fields->report_failures.value_or(false);
+  spec.maximum_concurrency = fields->maximum_concurrency.value_or(0);
+  spec.filter_patterns = fields->filters;
+  spec.enabled = fields->enabled.value_or(true);
+  if (tags) spec.tags = std::map<std::string, std::string>(tags->begin(), tags->end());
+  auto change = mappings_->Create(std::move(spec));
+  if (!change) return std::move(change).error();
+  return Reply(202, RenderMapping(change->record, change->state, false), change->ticket);
+}
+
+Result<ApiReply> Api::GetEventSourceMapping(const ApiRequest& r) {
+  if (mappings_ == nullptr) return MappingsUnavailable();
+  auto m = mappings_->Get(r.sub_name);
+  if (!m) return std::move(m).error();
+  return Reply(200, RenderMapping(*m, m->SettledState(), true));
+}
+
+Result<ApiReply> Api::ListEventSourceMappings(const ApiRequest& r) {
+  if (mappings_ == nullptr) return MappingsUnavailable();
+  std::string source;
+  if (const std::string* s = QueryParam(r, "EventSourceArn")) source = *s;
+  std::optional<FunctionId> function;
+  std::optional<std::string> qualifier;
+  if (const std::string* name = QueryParam(r, "FunctionName")) {
+    auto fn = MappingFunction(r, *name);
+    if (!fn) return std::move(fn).error();
+    function = fn->id;
+    if (!fn->qualifier.empty()) qualifier = fn->qualifier;
+  }
+  auto offset = DecodeMarker(r);
+  if (!offset) return std::move(offset).error();
+  auto limit = MaxItems(r, 10000, 100);
+  if (!limit) return std::move(limit).error();
+  std::vector<MappingRecord> all = mappings_->List(r.region, r.account, source, function, qualifier);
+  std::optional<std::string> next;
+  json::array page = Page(all, *offset, *limit,
+                          [](const MappingRecord& m) { return RenderMapping(m, m.SettledState(), true); },
+                          &next);
+  json::object out;
+  if (next) out["NextMarker"] = *next;
+  out["EventSourceMappings"] = std::move(page);
+  return Reply(200, out);
+}
+
+Result<ApiReply> Api::UpdateEventSourceMapping(const ApiRequest& r) {
+  if (mappings_ == nullptr) return MappingsUnavailable();
+  Body b(r.body);
+  auto fields = ReadMappingFields(b);
+  if (!fields) return std::move(fields).error();
+  MappingPatch patch;
+  if (fields->function_name) {
+    auto fn = MappingFunction(r, *fields->function_name);
+    if (!fn) return std::move(fn).error();
+    patch.function = fn->id;
+    patch.qualifier = fn->qualifier;
+  }
+  patch.enabled = fields->enabled;
+  patch.batch_size = fields->batch_size;
+  patch.maximum_batching_window_s = fields->window_s;
+  patch.report_batch_item_failures = fields->report_failures;
+  patch.maximum_concurrency = fields->maximum_concurrency;
+  patch.filter_patterns = fields->filters;
+  auto change = mappings_->Update(r.sub_name, patch);
+  if (!change) return std::move(change).error();
+  return Reply(202, RenderMapping(change->record, change->state, true), change->ticket);
+}
+
+Result<ApiReply> Api::DeleteEventSourceMapping(const ApiRequest& r) {
+  if (mappings_ == nullptr) return MappingsUnavailable();
+  auto change = mappings_->Delete(r.sub_name);
+  if (!change) return std::move(change).error();
+  return Reply(202, RenderMapping(change->record, change->state, true), change->ticket);
 }
 
 }  // namespace eddy::lambda

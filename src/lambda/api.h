@@ -17,6 +17,7 @@
 #include "aws/form.h"
 #include "lambda/code_store.h"
 #include "lambda/errors.h"
+#include "lambda/esm/mappings.h"
 #include "lambda/invoker.h"
 #include "lambda/registry.h"
 
@@ -56,6 +57,11 @@ enum class Op {
   kTagResource,
   kUntagResource,
   kListTags,
+  kCreateEventSourceMapping,
+  kGetEventSourceMapping,
+  kListEventSourceMappings,
+  kUpdateEventSourceMapping,
+  kDeleteEventSourceMapping,
   kInvoke,       // handled by HttpHandler
   kInvokeAsync,  // handled by HttpHandler
 };
@@ -65,7 +71,7 @@ struct ApiRequest {
   std::string account;
   std::string code_url_base;  // "http://host:port": Code.Location is <base>/_eddy/lambda/code/<hex>.zip
   std::string function_name;  // {FunctionName} (percent-decoded); for tag operations {Resource}
-  std::string sub_name;       // {Name} of an alias or {StatementId}
+  std::string sub_name;       // {Name} of an alias or {StatementId}; {UUID} of a mapping
   aws::FormParams query;
   boost::json::object body;
 };
@@ -81,6 +87,9 @@ class Api {
   Api(Registry& registry, Invoker& invoker, CodeStore& code);
 
   Result<ApiReply> Handle(Op op, const ApiRequest& request);
+
+  // Enables the event source mapping operations (and tags on mapping ARNs). Call before serving.
+  void AttachMappings(Mappings* mappings) { mappings_ = mappings; }
 
  private:
   Result<ApiReply> CreateFunction(const ApiRequest& r);
@@ -114,6 +123,11 @@ class Api {
   Result<ApiReply> TagResource(const ApiRequest& r);
   Result<ApiReply> UntagResource(const ApiRequest& r);
   Result<ApiReply> ListTags(const ApiRequest& r);
+  Result<ApiReply> CreateEventSourceMapping(const ApiRequest& r);
+  Result<ApiReply> GetEventSourceMapping(const ApiRequest& r);
+  Result<ApiReply> ListEventSourceMappings(const ApiRequest& r);
+  Result<ApiReply> UpdateEventSourceMapping(const ApiRequest& r);
+  Result<ApiReply> DeleteEventSourceMapping(const ApiRequest& r);
 
   // Tells the data plane what a change means for it.
   void AfterChange(const Function* before, const Function* after, bool latest_changed);
@@ -121,6 +135,7 @@ class Api {
   Registry& registry_;
   Invoker& invoker_;
   CodeStore& code_;
+  Mappings* mappings_ = nullptr;
 };
 
 // The runtimes Eddy runs, and AWS's wording for the rest (exposed for tests).

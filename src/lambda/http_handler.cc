@@ -17,9 +17,9 @@ namespace {
 
 constexpr std::string_view kCodePrefix = "/_eddy/lambda/code/";
 
-// Path prefixes of the Lambda operations Eddy serves (event source mappings are routed elsewhere).
+// Path prefixes of the Lambda operations Eddy serves.
 constexpr std::string_view kPrefixes[] = {
-    "/2015-03-31/functions", "/2014-11-13/functions", "/2016-08-19/account-settings",
+    "/2015-03-31/functions", "/2015-03-31/event-source-mappings", "/2014-11-13/functions", "/2016-08-19/account-settings",
     "/2017-03-31/tags",      "/2017-10-31/functions", "/2019-09-25/functions",
     "/2019-09-30/functions", "/_eddy/lambda/code",
 };
@@ -82,6 +82,8 @@ bool HasJsonBody(Op op) {
     case Op::kUpdateFunctionEventInvokeConfig:
     case Op::kAddPermission:
     case Op::kTagResource:
+    case Op::kCreateEventSourceMapping:
+    case Op::kUpdateEventSourceMapping:
       return true;
     default:
       return false;
@@ -113,6 +115,17 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view path,
     if (get) return route(Op::kListTags, s[2]);
     if (post) return route(Op::kTagResource, s[2]);
     if (del) return route(Op::kUntagResource, s[2]);
+    return std::nullopt;
+  }
+  if (date == "2015-03-31" && kind == "event-source-mappings") {
+    if (s.size() == 2) {
+      if (get) return route(Op::kListEventSourceMappings);
+      if (post) return route(Op::kCreateEventSourceMapping);
+    } else if (s.size() == 3) {
+      if (get) return route(Op::kGetEventSourceMapping, {}, s[2]);
+      if (put) return route(Op::kUpdateEventSourceMapping, {}, s[2]);
+      if (del) return route(Op::kDeleteEventSourceMapping, {}, s[2]);
+    }
     return std::nullopt;
   }
   if (kind != "functions") return std::nullopt;

@@ -42,7 +42,7 @@ struct HttpHandlerOptions {
 struct Route {
   Op op;
   std::string function_name;  // {FunctionName}, or {Resource} for tag operations
-  std::string sub_name;       // {Name} of an alias, {StatementId}
+  std::string sub_name;       // {Name} of an alias, {StatementId}, {UUID} of a mapping
 };
 
 // Exposed for tests. Trailing slashes are optional. Unknown paths or methods: nullopt.
@@ -64,6 +64,9 @@ class HttpHandler {
   // Pushes the recovered provisioned-concurrency configs into the invoker. Call once after
   // Registry::Recover(), before serving.
   void Start();
+
+  // Serves the event source mapping operations from `mappings`. Call before serving.
+  void AttachMappings(Mappings* mappings) { api_.AttachMappings(mappings); }
 
  private:
   void HandleInvoke(net::Request& request, const Route& route, const std::string& region,

@@ -103,7 +103,7 @@ TEST(RouteTest, MatchesOnlyLambdaPrefixes) {
   EXPECT_TRUE(HttpHandler::Matches(req("/2017-03-31/tags/arn")));
   EXPECT_TRUE(HttpHandler::Matches(req("/_eddy/lambda/code/abc.zip")));
   EXPECT_FALSE(HttpHandler::Matches(req("/2015-03-31/functionsX")));
-  EXPECT_FALSE(HttpHandler::Matches(req("/2015-03-31/event-source-mappings")));
+  EXPECT_TRUE(HttpHandler::Matches(req("/2015-03-31/event-source-mappings")));
   EXPECT_FALSE(HttpHandler::Matches(req("/000000000000/queue")));
   EXPECT_FALSE(HttpHandler::Matches(req("/")));
 }

@@ -17,6 +17,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "lambda/code_store.h"
+#include "lambda/esm/mappings.h"
+#include "lambda/esm/sqs_poller.h"
 #include "lambda/http_handler.h"
 #include "lambda/async/async_invocations.h"
 #include "lambda/invoker.h"
@@ -141,6 +143,31 @@ int App::Run() {
     store->Close();
     return 1;
   }
+  // Event source mappings (control plane; the poller subscribes with SetObserver before Recover).
+  lambda::Mappings lambda_mappings(
+      clock, *store, lambda::RegistryTimeoutLookup(lambda_registry),
+      [&engine](const std::string& arn) -> std::optional<lambda::QueueInfo> {
+        // arn:aws:sqs:REGION:ACCOUNT:NAME
+        std::vector<std::string> parts;
+        size_t start = 0;
+        for (size_t colon; (colon = arn.find(':', start)) != std::string::npos; start = colon + 1) {
+          parts.push_back(arn.substr(start, colon - start));
+        }
+        parts.push_back(arn.substr(start));
+        if (parts.size() != 6 || parts[2] != "sqs") return std::nullopt;
+        sqs::RequestContext ctx;
+        ctx.region = parts[3];
+        ctx.account = parts[4];
+        auto attrs = engine.GetQueueAttributes(ctx, parts[4] + "/" + parts[5],
+                                               {"FifoQueue", "VisibilityTimeout"});
+        if (!attrs) return std::nullopt;
+        lambda::QueueInfo info;
+        auto fifo = attrs->find("FifoQueue");
+        info.fifo = fifo != attrs->end() && fifo->second == "true";
+        auto vt = attrs->find("VisibilityTimeout");
+        if (vt != attrs->end()) info.visibility_timeout_s = std::stoll(vt->second);
+        return info;
+      });
   // Data plane: environments are local processes behind per-environment Runtime API ports (extra
   // listeners of the HTTP server, opened once it runs); Event invocations go through a durable internal
   // SQS queue.
@@ -174,6 +201,18 @@ int App::Run() {
         if (!target.ok()) return std::nullopt;
         return std::move(target.value());
       });
+  // The SQS poller of event source mappings: consumers next to the queues, woken by enqueue.
+  lambda::SqsPoller esm_poller(
+      engine, lambda_invoker,
+      [&lambda_registry](const lambda::MappingSnapshot& m) -> std::optional<lambda::InvokeTarget> {
+        auto target = lambda_registry.Resolve(m.region, m.account, m.function_name, m.qualifier);
+        if (!target.ok()) return std::nullopt;
+        return std::move(target.value());
+      },
+      [&lambda_mappings](const std::string& uuid, const std::string& result) {
+        lambda_mappings.RecordProcessingResult(uuid, result);
+      });
+  lambda_mappings.SetObserver([&esm_poller](const lambda::MappingPtr& m) { esm_poller.Apply(m); });
   lambda_invoker.SetAsyncSink([&lambda_async](lambda::InvokeRequest request, std::function<void()> accepted) {
     lambda_async.Enqueue(std::move(request), std::move(accepted));
   });
@@ -241,6 +280,16 @@ int App::Run() {
   lambda_options.fallback_url_base = handler_options.fallback_url_base;
   lambda_handler.emplace(lambda_registry, lambda_invoker, lambda_code, *store, lambda_options);
   lambda_handler->Start();
+  lambda_handler->AttachMappings(&lambda_mappings);
+  // Recovered mappings start polling now that environments can open their Runtime API ports.
+  if (Status st = lambda_mappings.Recover(); !st.ok()) {
+    log::Error("cannot recover Lambda event source mappings: " + st.ToString());
+    server.Stop();
+    esm_poller.Shutdown();
+    engine.Shutdown();
+    store->Close();
+    return 1;
+  }
   lambda_invoker.SetEndpointUrl(handler_options.fallback_url_base);  // handler code's AWS_ENDPOINT_URL
   if (Status st = lambda_async.Start(); !st.ok()) {
     log::Error(st.ToString());
@@ -262,6 +311,7 @@ int App::Run() {
     if (exiting.load()) return;  // woken by Run() itself
     log::Info("received " + SignalName(sig) + ", shutting down");
     // Environments first: their parked /next requests would otherwise hold the HTTP drain.
+    esm_poller.Shutdown();
     lambda_async.Shutdown();
     lambda_invoker.Shutdown();
     server.Stop();
