@@ -41,6 +41,10 @@ bool SplitQueueArn(const std::string& arn, std::string* region, std::string* acc
 }
 
 // The order AWS's records list system attributes in; anything else follows in name order.
+// AWS adds up to 300 concurrent batches a minute to a mapping with a backlog: one every 200 ms.
+constexpr int64_t kScaleUpIntervalMs = 200;
+constexpr int64_t kThrottleScaleFreezeMs = 1000;
+
 constexpr const char* kAttributeOrder[] = {
     "ApproximateReceiveCount", "SentTimestamp", "SequenceNumber", "MessageGroupId", "SenderId",
     "MessageDeduplicationId", "ApproximateFirstReceiveTimestamp"};
@@ -54,6 +58,9 @@ struct SqsPoller::Mapping {
   sqs::RequestContext ctx;
   std::string queue_url;
   bool valid = false;
+  int64_t last_scale_up_ms = 0;   // consumers are added at most every kScaleUpIntervalMs
+  int64_t no_scale_until_ms = 0;  // after a throttle, no new consumers for a while
+  std::optional<int64_t> reserved;  // the function's reserved concurrency, as last resolved
 };
 
 struct SqsPoller::Batch {
@@ -250,11 +257,16 @@ void SqsPoller::OnReceived(std::shared_ptr<Batch> batch, sqs::Result<sqs::Receiv
                            SteadyMs() - batch->first_ms >= mapping.maximum_batching_window_s * 1000;
   if (!full && !window_over) return Receive(batch);
 
-  // A full batch means a backlog: one more consumer polls while this one invokes.
+  // A full batch means a backlog: one more consumer polls while this one invokes, up to
+  // MaximumConcurrency and the function's reserved concurrency, at AWS's ramp rate.
   Mapping& m = *it->second;
-  const int64_t cap = mapping.maximum_concurrency > 0 ? mapping.maximum_concurrency
-                                                      : options_.default_max_consumers;
-  if (full && m.consumers < cap) StartConsumer(m);
+  int64_t cap = mapping.maximum_concurrency > 0 ? mapping.maximum_concurrency : options_.default_max_consumers;
+  if (m.reserved) cap = std::min(cap, std::max<int64_t>(*m.reserved, 1));
+  const int64_t now = SteadyMs();
+  if (full && m.consumers < cap && now >= m.no_scale_until_ms && now - m.last_scale_up_ms >= kScaleUpIntervalMs) {
+    m.last_scale_up_ms = now;
+    StartConsumer(m);
+  }
   Invoke(std::move(batch));
 }
 
@@ -295,6 +307,7 @@ void SqsPoller::Invoke(std::shared_ptr<Batch> batch) {
     Post([this, batch] { Finish(batch, true); }, 1000);
     return;
   }
+  if (auto it = mappings_.find(batch->uuid); it != mappings_.end()) it->second->reserved = target->reserved_concurrency;
   InvokeRequest req;
   req.target = std::move(*target);
   req.request_id = NewUuid();
@@ -312,6 +325,9 @@ void SqsPoller::OnInvoked(std::shared_ptr<Batch> batch, InvokeResult result) {
       // visibility timeout returns the messages to the queue).
       int64_t delay = std::min<int64_t>(options_.max_throttle_backoff_ms, 100LL << std::min(batch->throttles, 10));
       ++batch->throttles;
+      if (auto it = mappings_.find(batch->uuid); it != mappings_.end()) {
+        it->second->no_scale_until_ms = SteadyMs() + kThrottleScaleFreezeMs;
+      }
       Post([this, batch] { Invoke(batch); }, delay);
       return;
     }

@@ -9,9 +9,10 @@
 // visibility timeout, and the queue's RedrivePolicy eventually dead-letters poison messages. Throttled
 // invocations are retried with backoff while the messages stay in flight.
 //
-// Scaling: a mapping starts with one consumer and adds one each time a batch comes back full (a
-// backlog), up to ScalingConfig.MaximumConcurrency (default kDefaultMaxConsumers); a consumer whose
-// long poll comes back empty retires while others remain. FIFO order needs nothing here: the engine
+// Scaling: a mapping starts with one consumer and, while batches come back full (a backlog), adds one
+// at most every 200 ms (AWS: up to 300 a minute), up to ScalingConfig.MaximumConcurrency (default
+// 1,000) and the function's reserved concurrency; throttles pause the ramp. A consumer whose long poll
+// comes back empty retires while others remain. FIFO order needs nothing here: the engine
 // never hands out a message group that has messages in flight.
 //
 // Threading: every continuation runs on the poller's worker thread (receive callbacks and invoke
