@@ -17,6 +17,7 @@
 //   throughput              Invokes/s with --concurrency connections in flight (closed loop), so Eddy
 //                           runs that many environments. Floor: as many bare children, one parent
 //                           thread each (socketpair and TCP).
+//   esm-latency, esm-throughput  SQS event source mappings (bench/run_esm.sh); see their section below.
 //
 // Each prints a human line on stderr and "RESULT bench=... side=eddy|floor|floor-tcp key=value ..." lines on stdout
 // (bench/run_lambda.sh turns them into the table). The functions must exist; run_lambda.sh creates them.
@@ -43,6 +44,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -73,6 +77,18 @@ struct Flags {
   double duration = 5;
   double warmup = 1;
   int verbose = 0;
+  // SQS event source mappings (esm-latency, esm-throughput)
+  std::string esm_latency_function = "esmbench-lat";     // records "<tag> <start - sent ns>" per message
+  std::string esm_throughput_function = "esmbench-tput";  // records "<messages> <start ns>" per invoke
+  std::string esm_latency_file;
+  std::string esm_throughput_file;
+  std::string esm_rates = "100,1000";
+  double esm_rate_duration = 10;
+  double esm_rate_warmup = 2;
+  int esm_senders = 4;
+  std::string esm_batch_sizes = "10,100";
+  int esm_prefill = 50000;
+  int esm_window_s = 1;  // MaximumBatchingWindowInSeconds for BatchSize > 10
 };
 
 Flags FLAGS;
@@ -86,7 +102,11 @@ void Usage() {
                "  --python_root=DIR (app.py) --node_root=DIR (index.js) --floor_script=bench/lambda_floor.py\n"
                "  --python_function=lambdabench-py --node_function=lambdabench-node --payload=JSON\n"
                "  --cold_samples=30 --settle_ms=50 (cold-*)  --warm_samples=5000 --warmup_invokes=300 (warm)\n"
-               "  --concurrency=2 --duration=5 --warmup=1 (throughput)  --verbose=0\n");
+               "  --concurrency=2 --duration=5 --warmup=1 (throughput)  --verbose=0\n"
+               "  esm-latency: --esm_latency_function=esmbench-lat --esm_latency_file=PATH --esm_rates=100,1000\n"
+               "    --esm_rate_duration=10 --esm_rate_warmup=2 --esm_senders=4\n"
+               "  esm-throughput: --esm_throughput_function=esmbench-tput --esm_throughput_file=PATH\n"
+               "    --esm_batch_sizes=10,100 --esm_prefill=50000 --esm_window_s=1\n");
 }
 
 bool ParseFlags(int argc, char** argv) {
@@ -117,6 +137,17 @@ bool ParseFlags(int argc, char** argv) {
       {"duration", nullptr, nullptr, &FLAGS.duration},
       {"warmup", nullptr, nullptr, &FLAGS.warmup},
       {"verbose", nullptr, &FLAGS.verbose, nullptr},
+      {"esm_latency_function", &FLAGS.esm_latency_function, nullptr, nullptr},
+      {"esm_throughput_function", &FLAGS.esm_throughput_function, nullptr, nullptr},
+      {"esm_latency_file", &FLAGS.esm_latency_file, nullptr, nullptr},
+      {"esm_throughput_file", &FLAGS.esm_throughput_file, nullptr, nullptr},
+      {"esm_rates", &FLAGS.esm_rates, nullptr, nullptr},
+      {"esm_rate_duration", nullptr, nullptr, &FLAGS.esm_rate_duration},
+      {"esm_rate_warmup", nullptr, nullptr, &FLAGS.esm_rate_warmup},
+      {"esm_senders", nullptr, &FLAGS.esm_senders, nullptr},
+      {"esm_batch_sizes", &FLAGS.esm_batch_sizes, nullptr, nullptr},
+      {"esm_prefill", nullptr, &FLAGS.esm_prefill, nullptr},
+      {"esm_window_s", nullptr, &FLAGS.esm_window_s, nullptr},
   };
   for (int a = 1; a < argc; ++a) {
     std::string_view arg = argv[a];
@@ -289,7 +320,7 @@ class HttpConn {
   ~HttpConn() { Close(); }
 
   Response Call(std::string_view method, std::string_view path, std::string_view body,
-                std::string_view extra_headers = {}) {
+                std::string_view extra_headers = {}, std::string_view content_type = "application/json") {
     std::string req;
     req.reserve(256 + body.size());
     req.append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ").append(FLAGS.host);
@@ -297,7 +328,8 @@ class HttpConn {
     // Eddy does not verify SigV4 (yet), but real clients always sign.
     req.append(
         "\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, "
-        "SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20260101T000000Z\r\nContent-Type: application/json\r\n");
+        "SignedHeaders=host, Signature=0\r\nX-Amz-Date: 20260101T000000Z\r\nContent-Type: ");
+    req.append(content_type).append("\r\n");
     req.append(extra_headers);
     req.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n").append(body);
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -915,6 +947,401 @@ int BenchThroughput() {
   return rc;
 }
 
+// ------------------------------------------------------------------------------------------------ SQS event source mappings
+//
+//   esm-latency     Open loop: --esm_senders threads SendMessage at a fixed total rate (message i is due at
+//                   t0 + i/rate), each body "<tag> <CLOCK_REALTIME ns just before the send>". The mapped
+//                   Python function appends "<tag> <time.time_ns() at handler start − sent>" per record to
+//                   --esm_latency_file. Per rate: --esm_rate_warmup s (tag "w": cold start, consumers and
+//                   environments settle), then --esm_rate_duration s measured. Floor in the same run, same
+//                   sender: one client long-polling ReceiveMessage (10 messages, 20 s) on another queue,
+//                   timed when its response has arrived, then DeleteMessageBatch, as the poller does.
+//   esm-throughput  Per BatchSize: prefill --esm_prefill messages (SendMessageBatch), create the mapping,
+//                   time until ApproximateNumberOfMessages + NotVisible = 0 (polled every 5 ms). The handler
+//                   appends "<records> <start ns>" per invoke, which gives the steady rate between 5 % and
+//                   95 % of the messages (the drain time also holds the cold start and the last batching
+//                   window).
+
+int64_t RealtimeNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+Response SqsCall(HttpConn& conn, std::string_view action, std::string_view body) {
+  std::string target = "X-Amz-Target: AmazonSQS." + std::string(action) + "\r\n";
+  return conn.Call("POST", "/", body, target, "application/x-amz-json-1.0");
+}
+
+// The string value of the next "key":"..." at or after *pos (Eddy's JSON has no spaces there); advances
+// *pos past it. Handles the escapes a queue URL, receipt handle or our bodies can carry.
+bool NextJsonString(const std::string& json, std::string_view key, size_t* pos, std::string* value) {
+  std::string needle = "\"" + std::string(key) + "\":\"";
+  size_t at = json.find(needle, *pos);
+  if (at == std::string::npos) return false;
+  value->clear();
+  size_t i = at + needle.size();
+  for (; i < json.size() && json[i] != '"'; ++i) {
+    if (json[i] == '\\' && i + 1 < json.size()) {
+      ++i;
+      if (json[i] == 'u' && i + 4 < json.size()) {  // only ASCII escapes occur here
+        value->push_back(static_cast<char>(std::strtol(json.substr(i + 1, 4).c_str(), nullptr, 16)));
+        i += 4;
+        continue;
+      }
+    }
+    value->push_back(json[i]);
+  }
+  *pos = i + 1;
+  return true;
+}
+
+std::string JsonField(const std::string& json, std::string_view key) {
+  size_t pos = 0;
+  std::string v;
+  return NextJsonString(json, key, &pos, &v) ? v : std::string();
+}
+
+bool SqsOk(const Response& r, std::string_view what) {
+  if (r.status == 200) return true;
+  std::fprintf(stderr, "%.*s: HTTP %d %s\n", static_cast<int>(what.size()), what.data(), r.status,
+               OneLine(r.body).c_str());
+  return false;
+}
+
+struct EsmQueue {
+  std::string url, arn;
+};
+
+std::optional<EsmQueue> CreateEsmQueue(HttpConn& conn, const std::string& name) {
+  Response r = SqsCall(conn, "CreateQueue", R"({"QueueName":")" + name + R"("})");
+  if (!SqsOk(r, "CreateQueue " + name)) return std::nullopt;
+  EsmQueue q;
+  q.url = JsonField(r.body, "QueueUrl");
+  r = SqsCall(conn, "GetQueueAttributes", R"({"QueueUrl":")" + q.url + R"(","AttributeNames":["QueueArn"]})");
+  if (!SqsOk(r, "GetQueueAttributes")) return std::nullopt;
+  q.arn = JsonField(r.body, "QueueArn");
+  return q;
+}
+
+std::string CreateMapping(HttpConn& conn, const std::string& function, const std::string& arn, int batch_size,
+                          int window_s) {
+  char body[512];
+  std::snprintf(body, sizeof body,
+                R"({"FunctionName":"%s","EventSourceArn":"%s","BatchSize":%d,"MaximumBatchingWindowInSeconds":%d})",
+                function.c_str(), arn.c_str(), batch_size, window_s);
+  Response r = conn.Call("POST", "/2015-03-31/event-source-mappings", body);
+  if (r.status != 202) {
+    std::fprintf(stderr, "CreateEventSourceMapping: HTTP %d %s\n", r.status, OneLine(r.body).c_str());
+    return {};
+  }
+  return JsonField(r.body, "UUID");
+}
+
+void DeleteMapping(HttpConn& conn, const std::string& uuid) {
+  if (!uuid.empty()) conn.Call("DELETE", "/2015-03-31/event-source-mappings/" + uuid, "");
+}
+
+struct SendStats {
+  int64_t sent = 0;
+  int64_t errors = 0;
+  double achieved_per_s = 0;
+  double max_late_ms = 0;  // how far behind schedule a send started (open loop kept?)
+};
+
+// Open loop at `rate` msgs/s for `seconds`; sender threads take turns (message i goes to thread i % senders).
+SendStats SendAtRate(const std::string& queue_url, double rate, double seconds, const std::string& tag) {
+  const int senders = std::max(1, FLAGS.esm_senders);
+  const int64_t total = static_cast<int64_t>(rate * seconds);
+  const int64_t interval_ns = static_cast<int64_t>(1e9 / rate);
+  std::atomic<int64_t> sent{0}, errors{0}, max_late_ns{0}, last_ns{0};
+  const int64_t t0 = NowNs() + 2'000'000;
+  std::vector<std::thread> threads;
+  for (int k = 0; k < senders; ++k) {
+    threads.emplace_back([&, k] {
+      HttpConn conn;
+      const std::string prefix = R"({"QueueUrl":")" + queue_url + R"(","MessageBody":")" + tag + " ";
+      for (int64_t i = k; i < total; i += senders) {
+        const int64_t due = t0 + i * interval_ns;
+        timespec ts{static_cast<time_t>(due / 1'000'000'000), static_cast<long>(due % 1'000'000'000)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+        }
+        const int64_t late = NowNs() - due;
+        int64_t seen = max_late_ns.load();
+        while (late > seen && !max_late_ns.compare_exchange_weak(seen, late)) {
+        }
+        std::string body = prefix + std::to_string(RealtimeNs()) + "\"}";
+        Response r = SqsCall(conn, "SendMessage", body);
+        if (r.status == 200) {
+          sent.fetch_add(1);
+        } else if (errors.fetch_add(1) < 3) {
+          std::fprintf(stderr, "SendMessage: HTTP %d %s\n", r.status, OneLine(r.body).c_str());
+        }
+        last_ns.store(std::max(last_ns.load(), NowNs()));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  SendStats s;
+  s.sent = sent.load();
+  s.errors = errors.load();
+  s.achieved_per_s = static_cast<double>(s.sent) / (static_cast<double>(last_ns.load() - t0) / 1e9);
+  s.max_late_ms = static_cast<double>(max_late_ns.load()) / 1e6;
+  return s;
+}
+
+// Latencies (ms) of `tag` lines in a "<tag> <ns>" file; waits until `expected` are there or `timeout_s`.
+std::vector<double> ReadTaggedLatencies(const std::string& path, const std::string& tag, int64_t expected,
+                                        double timeout_s) {
+  std::vector<double> out;
+  const int64_t deadline = NowNs() + static_cast<int64_t>(timeout_s * 1e9);
+  std::string text;
+  for (;;) {
+    out.clear();
+    if (ReadFile(path, &text)) {
+      for (const std::string& line : Split(text, '\n')) {
+        size_t sp = line.find(' ');
+        if (sp == std::string::npos || std::string_view(line).substr(0, sp) != tag) continue;
+        out.push_back(std::strtod(line.c_str() + sp + 1, nullptr) / 1e6);
+      }
+    }
+    if (static_cast<int64_t>(out.size()) >= expected || NowNs() > deadline) return out;
+    SleepMs(20);
+  }
+}
+
+// The floor: one long-polling receiver, woken by each send, timed when its response has arrived.
+class FloorReceiver {
+ public:
+  explicit FloorReceiver(std::string queue_url) : url_(std::move(queue_url)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~FloorReceiver() { Stop(); }
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    stop_ = true;
+    HttpConn conn;  // wake the parked receive
+    SqsCall(conn, "SendMessage", R"({"QueueUrl":")" + url_ + R"(","MessageBody":"x 0"})");
+    thread_.join();
+  }
+
+  std::vector<double> Take(const std::string& tag, int64_t expected, double timeout_s) {
+    const int64_t deadline = NowNs() + static_cast<int64_t>(timeout_s * 1e9);
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        auto& v = by_tag_[tag];
+        if (static_cast<int64_t>(v.size()) >= expected || NowNs() > deadline) return v;
+      }
+      SleepMs(20);
+    }
+  }
+
+ private:
+  void Run() {
+    HttpConn conn;
+    const std::string receive =
+        R"({"QueueUrl":")" + url_ + R"(","MaxNumberOfMessages":10,"WaitTimeSeconds":20})";
+    while (!stop_) {
+      Response r = SqsCall(conn, "ReceiveMessage", receive);
+      const int64_t now = RealtimeNs();
+      if (r.status != 200) {
+        SleepMs(10);
+        continue;
+      }
+      std::string deletes = R"({"QueueUrl":")" + url_ + R"(","Entries":[)";
+      size_t pos = 0;
+      std::string body, handle;
+      int n = 0;
+      while (NextJsonString(r.body, "Body", &pos, &body)) {
+        size_t hpos = r.body.rfind("{", pos);  // the handle sits in the same message object
+        if (!NextJsonString(r.body, "ReceiptHandle", &hpos, &handle)) break;
+        size_t sp = body.find(' ');
+        if (sp != std::string::npos) {
+          std::lock_guard lock(mu_);
+          by_tag_[body.substr(0, sp)].push_back(
+              static_cast<double>(now - std::strtoll(body.c_str() + sp + 1, nullptr, 10)) / 1e6);
+        }
+        deletes += (n ? "," : "") + std::string(R"({"Id":"m)") + std::to_string(n) + R"(","ReceiptHandle":")" +
+                   handle + "\"}";
+        ++n;
+      }
+      if (n > 0) SqsCall(conn, "DeleteMessageBatch", deletes + "]}");
+    }
+  }
+
+  std::string url_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::map<std::string, std::vector<double>> by_tag_;
+  std::thread thread_;
+};
+
+std::string SendKv(const SendStats& s) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, " sent=%lld send_errors=%lld achieved_per_s=%.1f max_send_late_ms=%.2f",
+                static_cast<long long>(s.sent), static_cast<long long>(s.errors), s.achieved_per_s, s.max_late_ms);
+  return buf;
+}
+
+int BenchEsmLatency() {
+  if (FLAGS.esm_latency_file.empty()) {
+    std::fprintf(stderr, "esm-latency needs --esm_latency_file (the function's ESM_BENCH_FILE)\n");
+    return 1;
+  }
+  HttpConn control;
+  auto esm_queue = CreateEsmQueue(control, "esmbench-latency");
+  auto floor_queue = CreateEsmQueue(control, "esmbench-latency-floor");
+  if (!esm_queue || !floor_queue) return 1;
+  const std::string uuid = CreateMapping(control, FLAGS.esm_latency_function, esm_queue->arn, 10, 0);
+  if (uuid.empty()) return 1;
+  int rc = 0;
+  for (const std::string& rate_text : Split(FLAGS.esm_rates, ',')) {
+    const double rate = std::strtod(rate_text.c_str(), nullptr);
+    const std::string bench = "esm-latency-" + rate_text;
+    const std::string tag = "r" + rate_text;
+    {  // floor: plain long-polling ReceiveMessage
+      FloorReceiver receiver(floor_queue->url);
+      SendAtRate(floor_queue->url, rate, FLAGS.esm_rate_warmup, "w");
+      SendStats sent = SendAtRate(floor_queue->url, rate, FLAGS.esm_rate_duration, tag);
+      Summary s = Summarize(receiver.Take(tag, sent.sent, 15));
+      receiver.Stop();
+      const int64_t missing = sent.sent - static_cast<int64_t>(s.n);
+      Human(bench, "floor", s, SendKv(sent));
+      Result(bench, "floor", SummaryKv(s) + SendKv(sent) + " missing=" + std::to_string(missing));
+      rc |= missing != 0 || sent.errors != 0;
+    }
+    {  // Eddy: send → handler start through the mapping
+      SendAtRate(esm_queue->url, rate, FLAGS.esm_rate_warmup, "w");
+      TreeCpu cpu0 = ReadTreeCpu(FLAGS.server_pid);
+      SendStats sent = SendAtRate(esm_queue->url, rate, FLAGS.esm_rate_duration, tag);
+      Summary s = Summarize(ReadTaggedLatencies(FLAGS.esm_latency_file, tag, sent.sent, 15));
+      TreeCpu cpu1 = ReadTreeCpu(FLAGS.server_pid);
+      const int64_t missing = sent.sent - static_cast<int64_t>(s.n);
+      const double n = static_cast<double>(std::max<int64_t>(1, sent.sent));
+      char cpu[160];
+      // Server CPU includes the SendMessage requests themselves (the floor's too).
+      std::snprintf(cpu, sizeof cpu, " missing=%lld server_cpu_us=%.1f runtime_cpu_us=%.1f",
+                    static_cast<long long>(missing), static_cast<double>(cpu1.self_ns - cpu0.self_ns) / 1e3 / n,
+                    static_cast<double>(cpu1.children_ns - cpu0.children_ns) / 1e3 / n);
+      Human(bench, "eddy", s, SendKv(sent) + cpu);
+      Result(bench, "eddy", SummaryKv(s) + SendKv(sent) + cpu);
+      rc |= missing != 0 || sent.errors != 0;
+    }
+  }
+  DeleteMapping(control, uuid);
+  return rc;
+}
+
+// Prefills `count` messages with SendMessageBatch from --esm_senders connections.
+bool Prefill(const std::string& queue_url, int count) {
+  std::atomic<int> next{0};
+  std::atomic<bool> ok{true};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < std::max(1, FLAGS.esm_senders); ++k) {
+    threads.emplace_back([&] {
+      HttpConn conn;
+      for (int base; ok && (base = next.fetch_add(10)) < count;) {
+        std::string body = R"({"QueueUrl":")" + queue_url + R"(","Entries":[)";
+        for (int i = base; i < std::min(count, base + 10); ++i) {
+          body += (i > base ? "," : "") + std::string(R"({"Id":"m)") + std::to_string(i - base) +
+                  R"(","MessageBody":"esmbench )" + std::to_string(i) + "\"}";
+        }
+        Response r = SqsCall(conn, "SendMessageBatch", body + "]}");
+        if (r.status != 200 || r.body.find("\"Failed\":[{") != std::string::npos) {
+          std::fprintf(stderr, "SendMessageBatch: HTTP %d %s\n", r.status, OneLine(r.body).c_str());
+          ok = false;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return ok;
+}
+
+int BenchEsmThroughput() {
+  if (FLAGS.esm_throughput_file.empty()) {
+    std::fprintf(stderr, "esm-throughput needs --esm_throughput_file (the function's ESM_BENCH_FILE)\n");
+    return 1;
+  }
+  HttpConn control;
+  int rc = 0;
+  for (const std::string& bs_text : Split(FLAGS.esm_batch_sizes, ',')) {
+    const int batch_size = std::atoi(bs_text.c_str());
+    const int window_s = batch_size > 10 ? FLAGS.esm_window_s : 0;
+    const std::string bench = "esm-throughput-" + bs_text;
+    auto queue = CreateEsmQueue(control, "esmbench-throughput-" + bs_text);
+    if (!queue) return 1;
+    const int64_t p0 = NowNs();
+    if (!Prefill(queue->url, FLAGS.esm_prefill)) return 1;
+    const double prefill_per_s = FLAGS.esm_prefill / (static_cast<double>(NowNs() - p0) / 1e9);
+    std::remove(FLAGS.esm_throughput_file.c_str());
+
+    const int64_t t0 = NowNs(), t0_real = RealtimeNs();
+    TreeCpu cpu0 = ReadTreeCpu(FLAGS.server_pid);
+    const std::string uuid = CreateMapping(control, FLAGS.esm_throughput_function, queue->arn, batch_size, window_s);
+    if (uuid.empty()) return 1;
+    const std::string attrs = R"({"QueueUrl":")" + queue->url +
+                              R"(","AttributeNames":["ApproximateNumberOfMessages","ApproximateNumberOfMessagesNotVisible"]})";
+    bool drained = false;
+    int64_t t1 = t0;
+    while (NowNs() - t0 < 300'000'000'000) {
+      Response r = SqsCall(control, "GetQueueAttributes", attrs);
+      t1 = NowNs();
+      if (r.status == 200 && JsonField(r.body, "ApproximateNumberOfMessages") == "0" &&
+          JsonField(r.body, "ApproximateNumberOfMessagesNotVisible") == "0") {
+        drained = true;
+        break;
+      }
+      SleepMs(5);
+    }
+    TreeCpu cpu1 = ReadTreeCpu(FLAGS.server_pid);
+    DeleteMapping(control, uuid);
+
+    // Handler side: invokes sorted by start; the steady rate between 5 % and 95 % of the messages.
+    std::vector<std::pair<int64_t, int64_t>> invokes;  // (start ns, records)
+    std::string text;
+    ReadFile(FLAGS.esm_throughput_file, &text);
+    int64_t handled = 0;
+    for (const std::string& line : Split(text, '\n')) {
+      int64_t records = std::strtoll(line.c_str(), nullptr, 10);
+      size_t sp = line.find(' ');
+      if (sp == std::string::npos) continue;
+      invokes.emplace_back(std::strtoll(line.c_str() + sp + 1, nullptr, 10), records);
+      handled += records;
+    }
+    std::sort(invokes.begin(), invokes.end());
+    double steady = 0, first_ms = 0;
+    if (!invokes.empty()) {
+      first_ms = static_cast<double>(invokes.front().first - t0_real) / 1e6;
+      int64_t cum = 0, a_ns = 0, a_cum = 0, b_ns = 0, b_cum = 0;
+      for (const auto& [start, records] : invokes) {
+        if (a_ns == 0 && cum >= handled / 20) a_ns = start, a_cum = cum;
+        if (cum <= handled * 19 / 20) b_ns = start, b_cum = cum;
+        cum += records;
+      }
+      if (b_ns > a_ns) steady = static_cast<double>(b_cum - a_cum) / (static_cast<double>(b_ns - a_ns) / 1e9);
+    }
+    const double secs = static_cast<double>(t1 - t0) / 1e9;
+    const double n = static_cast<double>(std::max<int64_t>(1, handled));
+    char kv[512];
+    std::snprintf(kv, sizeof kv,
+                  "batch_size=%d window_s=%d messages=%d drained=%d drain_s=%.3f drain_per_s=%.1f steady_per_s=%.1f "
+                  "handled=%lld invokes=%zu mean_batch=%.1f first_invoke_ms=%.1f prefill_per_s=%.0f "
+                  "server_cpu_us=%.2f runtime_cpu_us=%.2f",
+                  batch_size, window_s, FLAGS.esm_prefill, drained ? 1 : 0, secs, FLAGS.esm_prefill / secs, steady,
+                  static_cast<long long>(handled), invokes.size(),
+                  invokes.empty() ? 0.0 : n / static_cast<double>(invokes.size()), first_ms, prefill_per_s,
+                  static_cast<double>(cpu1.self_ns - cpu0.self_ns) / 1e3 / n,
+                  static_cast<double>(cpu1.children_ns - cpu0.children_ns) / 1e3 / n);
+    std::fprintf(stderr, "%-20s eddy %s\n", bench.c_str(), kv);
+    Result(bench, "eddy", kv);
+    rc |= !drained || handled != FLAGS.esm_prefill;
+  }
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -929,6 +1356,10 @@ int main(int argc, char** argv) {
       rc |= BenchWarm();
     } else if (b == "throughput") {
       rc |= BenchThroughput();
+    } else if (b == "esm-latency") {
+      rc |= BenchEsmLatency();
+    } else if (b == "esm-throughput") {
+      rc |= BenchEsmThroughput();
     } else {
       std::fprintf(stderr, "unknown benchmark: %s\n", b.c_str());
       rc = 2;
