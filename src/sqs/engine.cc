@@ -977,7 +977,7 @@ uint64_t Engine::SendLocked(Queue& q, PreparedSend& send, std::vector<Completion
     send.result.sequence_number = SequenceNumber(seq);
     RememberDeduplicationLocked(q, std::move(dedup_key), *send.payload, seq, commit);
   }
-  if (!q.waiters.empty()) ServeWaitersLocked(q, now, out);
+  if (out != nullptr && !q.waiters.empty()) ServeWaitersLocked(q, now, out);
   return commit;
 }
 
@@ -1042,9 +1042,11 @@ Result<BatchSendResult> Engine::SendMessageBatch(const RequestContext& ctx,
     Queue* q = FindQueueLocked(ctx, queue_url);
     if (q == nullptr) return QueueDoesNotExist();
     for (auto& [id, p] : prepared) {  // in request order, as AWS enqueues them
-      result.commit = SendLocked(*q, p, &completions);
+      result.commit = SendLocked(*q, p, nullptr);
       result.successful.emplace_back(std::move(id), std::move(p.result));
     }
+    // Parked receives are served once the whole batch is in, so a waiting receive can take all of it.
+    if (!q->waiters.empty()) ServeWaitersLocked(*q, clock_.NowMs(), &completions);
   }
   for (auto& c : completions) c();
   return result;

@@ -247,6 +247,8 @@ class Engine {
   store::PutMessage EnqueueLocked(Queue& q, PayloadPtr payload, std::string encoded,
                                   int64_t delay_seconds, int32_t receive_count);
   // Enqueues; returns the store ticket. Consumes send.encoded.
+  // Enqueues one message. `out` receives the completions of parked receives it serves; nullptr = serve
+  // none yet (a batch serves them once, after its last message, so a waiting receive sees the batch).
   uint64_t SendLocked(Queue& q, PreparedSend& send, std::vector<Completion>* out);
   static std::string DeduplicationKey(const Queue& q, const MessagePayload& payload);
   void RememberDeduplicationLocked(Queue& q, std::string key, const MessagePayload& payload,

@@ -105,6 +105,18 @@ TEST_F(EngineTest, LongPollWakesOnSend) {
   EXPECT_EQ((**slot)->messages.size(), 1u);
 }
 
+TEST_F(EngineTest, LongPollWokenByABatchTakesTheWholeBatch) {
+  ReceiveRequest r;
+  r.wait_seconds = 20;
+  r.max_messages = 10;
+  auto* slot = Receive(r);
+  std::vector<BatchSendEntry> entries;
+  for (const char* id : {"a", "b", "c"}) entries.push_back({id, SendRequest{std::string("m-") + id, {}, {}, {}, {}, {}}});
+  ASSERT_TRUE(engine_.SendMessageBatch(ctx_, url_, entries).ok());
+  ASSERT_TRUE(slot->has_value());
+  EXPECT_EQ((**slot)->messages.size(), 3u);
+}
+
 TEST_F(EngineTest, LongPollTimesOutEmpty) {
   ReceiveRequest r;
   r.wait_seconds = 2;
