@@ -275,7 +275,9 @@ class PartialBatchResponseTest(EsmTestCase):
         gap = again["t"] - first["t"]
         self.assertEqual(self.bodies(again), ["fail-b"])
         self.assertEqual(self.records(again)[0]["attributes"]["ApproximateReceiveCount"], "2")
-        self.assertGreaterEqual(gap, 2.5, "came back before the visibility timeout")
+        # The visibility timeout (3 s) runs from the receive, which the 1 s batching window precedes
+        # the first invocation by up to a second (as on AWS).
+        self.assertGreaterEqual(gap, 1.9, "came back before the visibility timeout")
         self.assertLess(gap, 6)
         self.wait_counts(url, (0, 0))
 
