@@ -147,19 +147,12 @@ int App::Run() {
   lambda::Mappings lambda_mappings(
       clock, *store, lambda::RegistryTimeoutLookup(lambda_registry),
       [&engine](const std::string& arn) -> std::optional<lambda::QueueInfo> {
-        // arn:aws:sqs:REGION:ACCOUNT:NAME
-        std::vector<std::string> parts;
-        size_t start = 0;
-        for (size_t colon; (colon = arn.find(':', start)) != std::string::npos; start = colon + 1) {
-          parts.push_back(arn.substr(start, colon - start));
-        }
-        parts.push_back(arn.substr(start));
-        if (parts.size() != 6 || parts[2] != "sqs") return std::nullopt;
+        std::optional<sqs::QueueArn> queue = sqs::ParseQueueArn(arn);
+        if (!queue) return std::nullopt;
         sqs::RequestContext ctx;
-        ctx.region = parts[3];
-        ctx.account = parts[4];
-        auto attrs = engine.GetQueueAttributes(ctx, parts[4] + "/" + parts[5],
-                                               {"FifoQueue", "VisibilityTimeout"});
+        ctx.region = queue->region;
+        ctx.account = queue->account;
+        auto attrs = engine.GetQueueAttributes(ctx, queue->Url(), {"FifoQueue", "VisibilityTimeout"});
         if (!attrs) return std::nullopt;
         lambda::QueueInfo info;
         auto fifo = attrs->find("FifoQueue");

@@ -91,4 +91,18 @@ std::string Md5OfAttributes(const MessageAttributes& attributes) {
   return HexLower(md5.Finish());
 }
 
+std::optional<QueueArn> ParseQueueArn(std::string_view arn) {
+  constexpr std::string_view kPrefix = "arn:aws:sqs:";
+  if (!arn.starts_with(kPrefix)) return std::nullopt;
+  std::string_view rest = arn.substr(kPrefix.size());
+  size_t a = rest.find(':');
+  if (a == std::string_view::npos) return std::nullopt;
+  size_t b = rest.find(':', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  QueueArn q{std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)),
+             std::string(rest.substr(b + 1))};
+  if (q.region.empty() || q.account.empty() || q.name.empty()) return std::nullopt;
+  return q;
+}
+
 }  // namespace eddy::sqs

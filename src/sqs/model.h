@@ -73,6 +73,18 @@ using PayloadPtr = std::shared_ptr<const MessagePayload>;
 // attribute in name order (reference/sqs.md §4.3). Empty string for no attributes.
 std::string Md5OfAttributes(const MessageAttributes& attributes);
 
+// A queue named by its ARN, arn:aws:sqs:REGION:ACCOUNT:NAME.
+struct QueueArn {
+  std::string region;
+  std::string account;
+  std::string name;
+  // The engine's queue-URL form for it ("ACCOUNT/NAME"; the engine reads only the last two parts), for
+  // Eddy's own services that address queues by ARN.
+  std::string Url() const { return account + "/" + name; }
+};
+// nullopt unless `arn` is an SQS queue ARN with a region, an account and a name.
+std::optional<QueueArn> ParseQueueArn(std::string_view arn);
+
 // Who is calling and how to spell URLs back to them.
 struct RequestContext {
   std::string region = "us-east-1";

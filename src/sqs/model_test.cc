@@ -75,5 +75,18 @@ TEST(ReceiptTest, RejectsForgeryAndOtherKeys) {
   EXPECT_FALSE(DecodeReceipt("garbage", key).has_value());
 }
 
+TEST(QueueArnTest, ParsesQueueArnsOnly) {
+  auto q = ParseQueueArn("arn:aws:sqs:eu-west-1:123456789012:orders.fifo");
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->region, "eu-west-1");
+  EXPECT_EQ(q->account, "123456789012");
+  EXPECT_EQ(q->name, "orders.fifo");
+  EXPECT_EQ(q->Url(), "123456789012/orders.fifo");
+  for (const char* bad : {"", "arn:aws:sns:us-east-1:1:t", "arn:aws:sqs:us-east-1:1", "arn:aws:sqs:us-east-1:1:",
+                          "arn:aws:sqs::1:q", "arn:aws:sqs:us-east-1::q", "http://host/1/q"}) {
+    EXPECT_FALSE(ParseQueueArn(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace eddy::sqs

@@ -153,15 +153,9 @@ std::optional<Engine::MoveTask> Engine::MoveTask::Decode(std::string_view bytes)
 // Dead-letter queues
 
 Engine::Queue* Engine::FindQueueByArnLocked(const std::string& arn) {
-  // arn:aws:sqs:<region>:<account>:<name>
-  constexpr std::string_view kPrefix = "arn:aws:sqs:";
-  if (arn.compare(0, kPrefix.size(), kPrefix) != 0) return nullptr;
-  std::string_view rest = std::string_view(arn).substr(kPrefix.size());
-  size_t a = rest.find(':');
-  if (a == std::string_view::npos) return nullptr;
-  size_t b = rest.find(':', a + 1);
-  if (b == std::string_view::npos) return nullptr;
-  auto it = queues_.find(QueueKey(rest.substr(0, a), rest.substr(a + 1, b - a - 1), rest.substr(b + 1)));
+  std::optional<sqs::QueueArn> q = ParseQueueArn(arn);
+  if (!q) return nullptr;
+  auto it = queues_.find(QueueKey(q->region, q->account, q->name));
   return it == queues_.end() ? nullptr : it->second.get();
 }
 

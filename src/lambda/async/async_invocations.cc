@@ -354,7 +354,7 @@ void AsyncInvocations::Fail(const Event& event, const InvokeTarget* target, cons
     attrs["RequestID"] = sqs::MessageAttributeValue{"String", event.request_id, ""};
     attrs["ErrorCode"] = sqs::MessageAttributeValue{"Number", "200", ""};
     if (!message.empty()) attrs["ErrorMessage"] = sqs::MessageAttributeValue{"String", message, ""};
-    if (Arn a; ParseArn(dlq, &a) && a.service == "sqs") {
+    if (sqs::ParseQueueArn(dlq)) {
       SendToQueue(dlq, event.payload, attrs);
     } else {
       log::Warn("lambda: dead-letter target " + dlq + " is not an SQS queue; event " + event.request_id + " dropped");
@@ -368,16 +368,19 @@ void AsyncInvocations::Fail(const Event& event, const InvokeTarget* target, cons
 
 void AsyncInvocations::SendToQueue(const std::string& queue_arn, const std::string& body,
                                    const sqs::MessageAttributes& attributes) {
-  Arn a;
-  if (!ParseArn(queue_arn, &a)) return;
+  std::optional<sqs::QueueArn> queue = sqs::ParseQueueArn(queue_arn);
+  if (!queue) {
+    log::Warn("lambda: " + queue_arn + " is not an SQS queue ARN");
+    return;
+  }
   sqs::RequestContext ctx;
-  ctx.region = a.region;
-  ctx.account = a.account;
+  ctx.region = queue->region;
+  ctx.account = queue->account;
   ctx.url_base = "internal:";
   sqs::SendRequest send;
   send.body = body;
   send.attributes = attributes;
-  auto sent = engine_.SendMessage(ctx, "internal:/" + a.account + "/" + a.resource, std::move(send));
+  auto sent = engine_.SendMessage(ctx, queue->Url(), std::move(send));
   if (!sent.ok()) {
     log::Warn("lambda: delivery to " + queue_arn + " failed: " + sent.error().message);
   }

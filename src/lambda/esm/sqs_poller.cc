@@ -23,23 +23,6 @@ int64_t SteadyMs() {
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-// arn:aws:sqs:REGION:ACCOUNT:NAME -> (region, account, name); false if malformed.
-bool SplitQueueArn(const std::string& arn, std::string* region, std::string* account, std::string* name) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t colon = arn.find(':', start);
-    parts.push_back(arn.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
-  if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "sqs") return false;
-  *region = parts[3];
-  *account = parts[4];
-  *name = parts[5];
-  return !name->empty();
-}
-
 // The order AWS's records list system attributes in; anything else follows in name order.
 // AWS adds up to 300 concurrent batches a minute to a mapping with a backlog: one every 200 ms.
 constexpr int64_t kScaleUpIntervalMs = 200;
@@ -146,8 +129,13 @@ void SqsPoller::Apply(MappingPtr snapshot) {
     // Running consumers finish their batch with the settings they started with; a new generation
     // makes them stop (or pick up the new settings) before their next receive.
     ++m.generation;
-    m.valid = SplitQueueArn(snapshot->event_source_arn, &m.ctx.region, &m.ctx.account, &m.queue_url);
-    if (m.valid) m.queue_url = "internal:/" + m.ctx.account + "/" + m.queue_url;
+    std::optional<sqs::QueueArn> queue = sqs::ParseQueueArn(snapshot->event_source_arn);
+    m.valid = queue.has_value();
+    if (queue) {
+      m.ctx.region = queue->region;
+      m.ctx.account = queue->account;
+      m.queue_url = queue->Url();
+    }
     m.ctx.url_base = "internal:";
     if (snapshot->deleted) {
       if (m.consumers == 0) mappings_.erase(snapshot->uuid);
