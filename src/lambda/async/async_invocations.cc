@@ -129,46 +129,15 @@ Status AsyncInvocations::Start() {
   // Long retention: an event may wait up to MaximumEventAgeInSeconds (6 h) plus retries.
   auto created = engine_.CreateQueue(internal_, kQueueName, {{"MessageRetentionPeriod", "1209600"}}, {});
   if (!created.ok()) return Status::Internal("cannot create the async invocation queue: " + created.error().message);
-  worker_ = std::thread([this] { WorkLoop(); });
   for (int i = 0; i < options_.consumers; ++i) Post([this] { Poll(); });
   return Status::Ok();
 }
 
-void AsyncInvocations::Shutdown() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
-}
+void AsyncInvocations::Shutdown() { executor_.Stop(); }
 
-void AsyncInvocations::Post(std::function<void()> task) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    tasks_.push_back(std::move(task));
-  }
-  cv_.notify_one();
-}
-
-// Every continuation runs here, one at a time: receive callbacks and invoke completions may run on the
-// caller's own stack, so looping through them directly could recurse without bound.
-void AsyncInvocations::WorkLoop() {
-  pthread_setname_np(pthread_self(), "eddy-async");
-  for (;;) {
-    std::function<void()> task;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
-      if (stopping_) return;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
-    }
-    task();
-  }
-}
+// Every continuation runs on the executor, one at a time: receive callbacks and invoke completions may
+// run on the caller's own stack, so looping through them directly could recurse without bound.
+void AsyncInvocations::Post(std::function<void()> task) { executor_.Post(std::move(task)); }
 
 void AsyncInvocations::Enqueue(InvokeRequest request, std::function<void()> accepted) {
   Event e;

@@ -16,17 +16,15 @@
 // The internal queue lives in the reserved account "_lambda", which no queue URL a client can build
 // with a 12-digit account reaches and ListQueues never shows.
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/serial_executor.h"
 #include "common/status.h"
 #include "lambda/invoker.h"
 #include "sqs/engine.h"
@@ -66,7 +64,6 @@ class AsyncInvocations {
  private:
   struct Event;
   void Post(std::function<void()> task);
-  void WorkLoop();
   void Poll();
   void OnReceived(sqs::Result<sqs::ReceiveResult> result);
   void Run(Event event, std::string receipt);
@@ -90,11 +87,7 @@ class AsyncInvocations {
   sqs::RequestContext internal_;
   std::string queue_url_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::thread worker_;
+  SerialExecutor executor_{"eddy-async"};  // last: stopped (joined) first
 };
 
 }  // namespace eddy::lambda

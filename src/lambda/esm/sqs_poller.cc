@@ -1,6 +1,5 @@
 #include "lambda/esm/sqs_poller.h"
 
-#include <pthread.h>
 #include <time.h>
 
 #include <algorithm>
@@ -64,53 +63,13 @@ SqsPoller::SqsPoller(sqs::Engine& engine, Invoker& invoker, Resolver resolve, Re
       invoker_(invoker),
       resolve_(std::move(resolve)),
       record_result_(std::move(record_result)),
-      options_(options) {
-  worker_ = std::thread([this] { WorkLoop(); });
-}
+      options_(options) {}
 
 SqsPoller::~SqsPoller() { Shutdown(); }
 
-void SqsPoller::Shutdown() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
-}
+void SqsPoller::Shutdown() { executor_.Stop(); }
 
-void SqsPoller::Post(std::function<void()> task, int64_t delay_ms) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    tasks_.emplace(SteadyMs() + delay_ms, std::move(task));
-  }
-  cv_.notify_one();
-}
-
-void SqsPoller::WorkLoop() {
-  pthread_setname_np(pthread_self(), "eddy-esm");
-  std::unique_lock lock(mu_);
-  for (;;) {
-    if (stopping_) return;
-    if (tasks_.empty()) {
-      cv_.wait(lock);
-      continue;
-    }
-    auto due = tasks_.begin()->first;
-    int64_t now = SteadyMs();
-    if (due > now) {
-      cv_.wait_for(lock, std::chrono::milliseconds(due - now));
-      continue;
-    }
-    std::function<void()> task = std::move(tasks_.begin()->second);
-    tasks_.erase(tasks_.begin());
-    lock.unlock();
-    task();
-    lock.lock();
-  }
-}
+void SqsPoller::Post(std::function<void()> task, int64_t delay_ms) { executor_.Post(std::move(task), delay_ms); }
 
 SqsPoller::Stats SqsPoller::GetStats() {
   std::lock_guard lock(stats_mu_);

@@ -18,18 +18,16 @@
 // Threading: every continuation runs on the poller's worker thread (receive callbacks and invoke
 // completions are posted there), so mapping state needs no lock beyond the task queue's.
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "common/serial_executor.h"
 #include "lambda/esm/mapping.h"
 #include "lambda/invoker.h"
 #include "sqs/engine.h"
@@ -70,7 +68,6 @@ class SqsPoller {
   struct Mapping;
   struct Batch;
   void Post(std::function<void()> task, int64_t delay_ms = 0);
-  void WorkLoop();
   void StartConsumer(Mapping& m);
   void Receive(const std::shared_ptr<Batch>& batch);
   void OnReceived(std::shared_ptr<Batch> batch, sqs::Result<sqs::ReceiveResult> result);
@@ -86,17 +83,11 @@ class SqsPoller {
   const ResultSink record_result_;
   const SqsPollerOptions options_;
 
-  // Worker thread and its task queue (delayed tasks ordered by due time).
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::multimap<int64_t, std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::thread worker_;
-
   // Worker-thread state.
   std::unordered_map<std::string, std::unique_ptr<Mapping>> mappings_;
   Stats stats_;
   std::mutex stats_mu_;
+  SerialExecutor executor_{"eddy-esm"};  // last: stopped (joined) first, while the state above exists
 };
 
 }  // namespace eddy::lambda
