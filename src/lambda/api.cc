@@ -107,38 +107,13 @@ class Body {
 };
 
 // Model-constraint failures, reported together as one ValidationException (AWS lists them all).
-class Violations {
+class Violations : public aws::Violations {
  public:
-  void Add(std::string_view value, std::string_view field, std::string_view constraint) {
-    list_.push_back(ConstraintViolation(value, field, constraint));
-  }
-  void Null(std::string_view field) {
-    list_.push_back("Value null at '" + std::string(field) +
-                    "' failed to satisfy constraint: Member must not be null");
-  }
-  void MaxLength(std::string_view value, std::string_view field, size_t max) {
-    if (value.size() > max) {
-      Add(value, field, "Member must have length less than or equal to " + std::to_string(max));
-    }
-  }
-  void Range(std::optional<int64_t> v, std::string_view field, std::optional<int64_t> min,
-             std::optional<int64_t> max) {
-    if (!v) return;
-    if (min && *v < *min) {
-      Add(std::to_string(*v), field,
-          "Member must have value greater than or equal to " + std::to_string(*min));
-    } else if (max && *v > *max) {
-      Add(std::to_string(*v), field,
-          "Member must have value less than or equal to " + std::to_string(*max));
-    }
-  }
+  void MaxLength(std::string_view value, std::string_view field, size_t max) { Length(value, field, 0, max); }
   Status status() const {
-    if (list_.empty()) return {};
-    return Fail(Errc::kValidation, ValidationMessage(list_.data(), list_.size()));
+    if (empty()) return {};
+    return Fail(Errc::kValidation, Message());
   }
-
- private:
-  std::vector<std::string> list_;
 };
 
 #define EDDY_TRY(expr)                           \

@@ -41,25 +41,4 @@ std::string ErrorBody(const Error& error) {
   return boost::json::serialize(o);
 }
 
-std::string ConstraintViolation(std::string_view value, std::string_view field,
-                                std::string_view constraint) {
-  std::string out = "Value '";
-  out += value;
-  out += "' at '";
-  out += field;
-  out += "' failed to satisfy constraint: ";
-  out += constraint;
-  return out;
-}
-
-std::string ValidationMessage(const std::string* violations, size_t count) {
-  std::string out = std::to_string(count);
-  out += count == 1 ? " validation error detected: " : " validation errors detected: ";
-  for (size_t i = 0; i < count; ++i) {
-    if (i > 0) out += "; ";
-    out += violations[i];
-  }
-  return out;
-}
-
 }  // namespace eddy::lambda

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "aws/violations.h"
 #include "common/expected.h"
 
 namespace eddy::lambda {
@@ -60,16 +61,12 @@ inline Unexpected<Error> InvalidParameter(std::string message) {
   return Fail(Errc::kInvalidParameterValue, std::move(message));
 }
 
-// Model-constraint messages, as AWS words them:
-//   Value '<value>' at '<field>' failed to satisfy constraint: <constraint>
-std::string ConstraintViolation(std::string_view value, std::string_view field,
-                                std::string_view constraint);
-// "1 validation error detected: <violation>" / "2 validation errors detected: <a>; <b>".
-std::string ValidationMessage(const std::string* violations, size_t count);
+// Model-constraint messages, as AWS words them (aws/violations.h).
+using aws::ConstraintViolation;
+using aws::ValidationMessage;
 inline Unexpected<Error> ValidationFailed(std::string_view value, std::string_view field,
                                           std::string_view constraint) {
-  std::string v = ConstraintViolation(value, field, constraint);
-  return Fail(Errc::kValidation, ValidationMessage(&v, 1));
+  return Fail(Errc::kValidation, ValidationMessage({ConstraintViolation(value, field, constraint)}));
 }
 
 }  // namespace eddy::lambda

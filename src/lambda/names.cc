@@ -139,9 +139,8 @@ Result<FunctionRef> ParseFunctionName(std::string_view text, NameShape shape) {
   }
   if (ref.name.size() > kMaxNameLength) {
     // AWS reports this one as InvalidParameterValueException with the validation wording [V].
-    std::string v = ConstraintViolation(text, "functionName",
-                                        "Member must have length less than or equal to 64");
-    return InvalidParameter(ValidationMessage(&v, 1));
+    return InvalidParameter(ValidationMessage({ConstraintViolation(
+        text, "functionName", "Member must have length less than or equal to 64")}));
   }
   return ref;
 }

@@ -17,45 +17,11 @@
 #include "common/crypto.h"
 #include "lambda/invoker.h"
 #include "store/message_store.h"
+#include "store/test_meta_store.h"
 
 namespace eddy::lambda::testing {
 
-// Keeps meta documents in a map, durable at once; Load/LoadMeta replay them (a "restart").
-class MetaStore final : public store::MessageStore {
- public:
-  eddy::Status Load(store::LoadVisitor& v, uint64_t* max_seq, uint64_t* max_queue_id) override {
-    for (const auto& [k, value] : meta_) v.OnMeta(k, value);
-    *max_seq = 0;
-    *max_queue_id = 0;
-    return eddy::Status::Ok();
-  }
-  eddy::Status LoadMeta(const std::string& prefix,
-                        const std::function<void(const std::string&, const std::string&)>& fn) override {
-    for (const auto& [k, value] : meta_) {
-      if (k.starts_with(prefix)) fn(k, value);
-    }
-    return eddy::Status::Ok();
-  }
-  uint64_t Append(store::Mutation m) override {
-    if (auto* put = std::get_if<store::PutMeta>(&m)) meta_[put->key] = put->value;
-    if (auto* del = std::get_if<store::DeleteMeta>(&m)) meta_.erase(del->key);
-    return ++ticket_;
-  }
-  uint64_t AppendAtomic(std::vector<store::Mutation> ms) override {
-    uint64_t t = 0;
-    for (auto& m : ms) t = Append(std::move(m));
-    return t;
-  }
-  void WhenDurable(uint64_t ticket, std::function<void()> fn) override {
-    durable_waits_.push_back(ticket);
-    fn();
-  }
-  void Close() override {}
-
-  std::map<std::string, std::string> meta_;
-  std::vector<uint64_t> durable_waits_;
-  uint64_t ticket_ = 0;
-};
+using store::testing::MetaStore;
 
 // Records what the API asks of the data plane; Invoke answers with `next_result`.
 class FakeInvoker final : public Invoker {

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "aws/violations.h"
 #include "common/crypto.h"
 #include "logs/filter_pattern.h"
 
@@ -202,13 +203,7 @@ class Checker {
   Status Finish() const {
     if (serialization_) return Fail(Errc::kSerialization, *serialization_);
     if (violations_.empty()) return {};
-    std::string m = std::to_string(violations_.size());
-    m += violations_.size() == 1 ? " validation error detected: " : " validation errors detected: ";
-    for (size_t i = 0; i < violations_.size(); ++i) {
-      if (i > 0) m += "; ";
-      m += violations_[i];
-    }
-    return Fail(Errc::kInvalidParameter, std::move(m));
+    return Fail(Errc::kInvalidParameter, aws::ValidationMessage(violations_));
   }
 
  private:
