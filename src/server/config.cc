@@ -6,12 +6,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/clock.h"
+
 namespace eddy::server {
 
 ParsedCommandLine ParseCommandLine(int argc, char** argv) {
   ParsedCommandLine out;
   Config& config = out.config;
   std::string log_level = "info";
+  std::string clock_mode = "real";
+  std::string clock_start;
 
   CLI::App app{"Eddy: a single-binary, wire-compatible Amazon SQS server.", "eddy"};
   app.set_version_flag("--version", std::string("eddy ") + kVersion);
@@ -58,11 +62,45 @@ ParsedCommandLine ParseCommandLine(int argc, char** argv) {
       ->envname("EDDY_LAMBDA_CONCURRENCY")
       ->check(CLI::Range(int64_t{100}, int64_t{100000}))
       ->capture_default_str();
+  serve->add_option("--clock", clock_mode,
+                    "real | virtual (time stands still until `eddy clock set/advance` moves it)")
+      ->envname("EDDY_CLOCK")
+      ->transform(CLI::IsMember({"real", "virtual"}, CLI::ignore_case))
+      ->capture_default_str();
+  serve->add_option("--clock-start", clock_start,
+                    "Virtual clock's start: ISO-8601 (UTC) or epoch ms; a data dir's later time wins")
+      ->envname("EDDY_CLOCK_START");
+
+  ClockCommand clock_command;
+  CLI::App* clock = app.add_subcommand(
+      "clock", "Print a running eddy's clock, or set/advance its virtual clock (eddy serve --clock virtual)");
+  clock->fallthrough();
+  clock->add_option("--endpoint-url", clock_command.endpoint_url, "The eddy server")
+      ->envname("EDDY_ENDPOINT")
+      ->capture_default_str();
+  CLI::App* clock_set = clock->add_subcommand(
+      "set", "Move the clock forward to a time, firing everything due on the way");
+  clock_set->add_option("time", clock_command.argument,
+                        "ISO-8601 (e.g. 2026-11-24T21:00:00Z; UTC unless a zone is given) or epoch ms")
+      ->required();
+  CLI::App* clock_advance = clock->add_subcommand(
+      "advance", "Advance the clock, firing everything due on the way");
+  clock_advance->add_option("duration", clock_command.argument,
+                            "Seconds, or units largest first: 90s, 15m, 2h, 1d, 1h30m")
+      ->required();
+  clock->require_subcommand(0, 1);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     out.exit_code = app.exit(e);  // prints help, version or the error
+    return out;
+  }
+
+  if (clock->parsed()) {
+    if (clock_set->parsed()) clock_command.action = "set";
+    if (clock_advance->parsed()) clock_command.action = "advance";
+    out.clock = std::move(clock_command);
     return out;
   }
 
@@ -77,6 +115,21 @@ ParsedCommandLine ParseCommandLine(int argc, char** argv) {
     std::cerr << "--log-level: unknown level " << log_level << "\n";
     out.exit_code = 2;
     return out;
+  }
+  for (char& c : clock_mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  config.virtual_clock = clock_mode == "virtual";
+  if (!clock_start.empty()) {
+    config.clock_start_ms = ParseTimeMs(clock_start);
+    if (!config.clock_start_ms) {
+      std::cerr << "--clock-start: not an ISO-8601 time or epoch milliseconds: " << clock_start << "\n";
+      out.exit_code = 2;
+      return out;
+    }
+    if (!config.virtual_clock) {
+      std::cerr << "--clock-start needs --clock virtual\n";
+      out.exit_code = 2;
+      return out;
+    }
   }
   out.serve = true;
   return out;

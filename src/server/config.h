@@ -4,7 +4,9 @@
 // Changing any of them requires a restart.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/log.h"
 
@@ -41,6 +43,22 @@ struct Config {
   int64_t lambda_idle_timeout_s = 600;
   // --lambda-concurrency / EDDY_LAMBDA_CONCURRENCY: the account's concurrent executions limit.
   int64_t lambda_concurrency = 1000;
+
+  // ---- Time ----
+  // --clock / EDDY_CLOCK: "real" (the default) or "virtual": time stands still until it is set or
+  // advanced (`eddy clock`, POST /_eddy/clock), and every timer fires, in order, as the clock passes it.
+  bool virtual_clock = false;
+  // --clock-start / EDDY_CLOCK_START (virtual only): where the clock starts, ISO-8601 (UTC unless a zone
+  // is given) or epoch ms. A data dir resumes where its clock stood if that is later (the clock never
+  // goes back). Default: where it stood, else now.
+  std::optional<int64_t> clock_start_ms;
+};
+
+// `eddy clock [set <time> | advance <duration>]`: reads or moves a running server's virtual clock.
+struct ClockCommand {
+  std::string action;    // "" (print the time), "set" or "advance"
+  std::string argument;  // the time or duration
+  std::string endpoint_url = "http://127.0.0.1:4566";  // --endpoint-url / EDDY_ENDPOINT
 };
 
 // What main() should do after parsing the command line.
@@ -48,9 +66,11 @@ struct ParsedCommandLine {
   bool serve = false;  // true: run the server with `config`; false: exit with `exit_code`
   int exit_code = 0;
   Config config;
+  std::optional<ClockCommand> clock;  // set: run `eddy clock` (serve is false)
 };
 
-// Parses argv ("eddy serve [options]", "eddy --version", "eddy --help", bare "eddy" prints help).
+// Parses argv ("eddy serve [options]", "eddy clock ...", "eddy --version", "eddy --help", bare "eddy"
+// prints help).
 // Prints help, version and errors itself.
 ParsedCommandLine ParseCommandLine(int argc, char** argv);
 

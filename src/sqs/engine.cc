@@ -208,7 +208,11 @@ static ReceivedMessage BuildReceived(const TakenMessage& t, const ReceiveRequest
 // Lifecycle
 
 Engine::Engine(const Clock& clock, store::MessageStore& store, EngineOptions options)
-    : clock_(clock), store_(store), options_(options) {}
+    : clock_(clock),
+      wait_clock_(options.wait_clock != nullptr ? *options.wait_clock : clock),
+      split_clocks_(&wait_clock_ != &clock_),
+      store_(store),
+      options_(options) {}
 
 Engine::~Engine() { Shutdown(); }
 
@@ -332,8 +336,10 @@ void Engine::TimerLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     const int64_t now = clock_.NowMs();
-    const int64_t next = NextDeadlineLocked();
-    if (next <= now) {
+    const int64_t wait_now = split_clocks_ ? wait_clock_.NowMs() : now;
+    const int64_t next = NextClockDeadlineLocked();
+    const int64_t next_wait = waiter_deadlines_.empty() ? INT64_MAX : waiter_deadlines_.begin()->first;
+    if (!pending_wakeups_.empty() || next <= now || next_wait <= wait_now) {
       std::vector<Completion> completions;
       AdvanceLocked(now, &completions);
       lock.unlock();
@@ -342,31 +348,64 @@ void Engine::TimerLoop() {
       continue;
     }
     // Sleep until the next deadline; senders notify us when they add an earlier one. Cap the sleep so a
-    // wall-clock jump is noticed within a second.
-    timer_wake_at_ = std::min(next, now + 1000);
-    timer_cv_.wait_for(lock, std::chrono::milliseconds(timer_wake_at_ - now));
-    timer_wake_at_ = INT64_MIN;
+    // wall-clock jump is noticed within a second. With a virtual clock, its deadlines are the
+    // TimeDriver's: only long polls (real time) set the alarm.
+    int64_t sleep_ms = std::min<int64_t>(next_wait - wait_now, 1000);
+    if (!split_clocks_) sleep_ms = std::min(sleep_ms, next - now);
+    timer_wake_at_ = now + sleep_ms;
+    timer_wake_wait_at_ = wait_now + sleep_ms;
+    timer_cv_.wait_for(lock, std::chrono::milliseconds(sleep_ms));
+    timer_wake_at_ = timer_wake_wait_at_ = INT64_MIN;
   }
 }
 
 void Engine::NotifyTimerLocked(int64_t deadline) {
   // Only wake the timer thread if it sleeps past this deadline: in-flight timers of a busy queue are
   // almost always later than the current one, so this keeps the hot path free of futex wake-ups.
-  if (timer_thread_.joinable() && deadline < timer_wake_at_) timer_cv_.notify_one();
+  // A virtual clock's future deadlines wait for the clock to be advanced; only work already due (a
+  // dead-letter queue's parked receives, a move task's first step) needs the thread.
+  if (!timer_thread_.joinable() || timer_wake_at_ == INT64_MIN) return;
+  if (split_clocks_ ? deadline <= clock_.NowMs() : deadline < timer_wake_at_) timer_cv_.notify_one();
+}
+
+void Engine::NotifyWaitTimerLocked(int64_t deadline) {
+  if (timer_thread_.joinable() && deadline < timer_wake_wait_at_) timer_cv_.notify_one();
 }
 
 int64_t Engine::NextDeadlineMs() {
   std::lock_guard lock(mu_);
-  return NextDeadlineLocked();
+  if (!split_clocks_) return NextDeadlineLocked();
+  // The retention deadline exactly (not the 1 s sweep), so that advancing a virtual clock by days
+  // steps from expiry to expiry instead of second by second.
+  int64_t next = RetentionDeadlineLocked();
+  if (!timers_.empty()) next = std::min(next, std::get<0>(*timers_.begin()));
+  if (!move_tasks_.empty()) next = std::min(next, NextMoveTaskDeadlineLocked());
+  return next;
 }
 
 int64_t Engine::NextDeadlineLocked() const {
-  int64_t next = INT64_MAX;
-  if (!timers_.empty()) next = std::min(next, std::get<0>(*timers_.begin()));
+  int64_t next = NextClockDeadlineLocked();
   if (!waiter_deadlines_.empty()) next = std::min(next, waiter_deadlines_.begin()->first);
   if (!pending_wakeups_.empty()) return INT64_MIN;
+  return next;
+}
+
+int64_t Engine::NextClockDeadlineLocked() const {
+  int64_t next = INT64_MAX;
+  if (!timers_.empty()) next = std::min(next, std::get<0>(*timers_.begin()));
   if (!queues_.empty()) next = std::min(next, next_retention_sweep_ms_);
   if (!move_tasks_.empty()) next = std::min(next, NextMoveTaskDeadlineLocked());
+  return next;
+}
+
+int64_t Engine::RetentionDeadlineLocked() const {
+  int64_t next = INT64_MAX;
+  for (const auto& [key, q] : queues_) {
+    if (q->messages.empty()) continue;
+    // ExpireLocked removes from the front (oldest sequence number) only: its expiry is the next one.
+    next = std::min(next, q->messages.begin()->second.payload->sent_ms +
+                              q->config.message_retention_period * 1000);
+  }
   return next;
 }
 
@@ -374,7 +413,10 @@ void Engine::Tick() {
   std::vector<Completion> completions;
   {
     std::lock_guard lock(mu_);
-    AdvanceLocked(clock_.NowMs(), &completions);
+    const int64_t now = clock_.NowMs();
+    // NextDeadlineMs() announced the exact retention deadline: sweep now rather than at the next second.
+    if (split_clocks_) next_retention_sweep_ms_ = std::min(next_retention_sweep_ms_, now);
+    AdvanceLocked(now, &completions);
   }
   for (auto& c : completions) c();
 }
@@ -401,7 +443,8 @@ void Engine::AdvanceLocked(int64_t now, std::vector<Completion>* out) {
   pending_wakeups_.clear();
   for (Queue* q : woken) ServeWaitersLocked(*q, now, out);
 
-  while (!waiter_deadlines_.empty() && waiter_deadlines_.begin()->first <= now) {
+  const int64_t wait_now = split_clocks_ ? wait_clock_.NowMs() : now;
+  while (!waiter_deadlines_.empty() && waiter_deadlines_.begin()->first <= wait_now) {
     uint64_t id = waiter_deadlines_.begin()->second;
     waiter_deadlines_.erase(waiter_deadlines_.begin());
     auto wit = waiters_.find(id);
@@ -1213,12 +1256,12 @@ void Engine::ReceiveMessage(const RequestContext& ctx, const std::string& queue_
       auto w = std::make_unique<Waiter>();
       w->id = next_waiter_id_++;
       w->queue_id = q->id;
-      w->deadline = now + wait * 1000;
+      w->deadline = (split_clocks_ ? wait_clock_.NowMs() : now) + wait * 1000;
       w->request = std::move(request);
       w->done = std::move(done);
       q->waiters.push_back(w->id);
       waiter_deadlines_.emplace(w->deadline, w->id);
-      NotifyTimerLocked(w->deadline);
+      NotifyWaitTimerLocked(w->deadline);
       waiters_[w->id] = std::move(w);
       parked = true;
     }

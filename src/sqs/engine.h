@@ -11,7 +11,9 @@
 //
 // Time: deadlines (delays, visibility timeouts, long-poll waits, retention) are evaluated by Tick(). In a
 // server, StartTimerThread() calls Tick() when the next deadline falls due; unit tests call it directly
-// after moving a FakeClock.
+// after moving a FakeClock. With a virtual clock (EngineOptions::wait_clock set to the real one), the
+// TimeDriver ticks the engine as a Timekeeper for everything on the virtual clock, and the timer thread
+// only serves long-poll waits, which stay in real time.
 
 #include <climits>
 #include <condition_variable>
@@ -29,6 +31,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "common/timekeeper.h"
 #include "sqs/errors.h"
 #include "sqs/model.h"
 #include "store/message_store.h"
@@ -60,6 +63,10 @@ struct EngineOptions {
   // How long a deleted queue's name stays blocked (QueueDeletedRecently) and purges are rate-limited.
   int64_t queue_recreate_delay_ms = 60000;
   int64_t purge_interval_ms = 60000;
+  // The clock that measures long-poll waits (WaitTimeSeconds); null = the engine's clock. Under a virtual
+  // clock the server passes the real one: a parked receive returns after its real seconds even while
+  // virtual time stands still (a handler that polls until the queue is empty must finish).
+  const Clock* wait_clock = nullptr;
 };
 
 // Outcome of a mutating call: the ticket to await before acknowledging.
@@ -115,7 +122,7 @@ struct BatchResult {
 // entry ids), with AWS's wording. `entry_name` is e.g. "SendMessageBatchRequestEntry".
 Status ValidateBatchIds(const std::vector<std::string>& ids, std::string_view entry_name);
 
-class Engine {
+class Engine final : public Timekeeper {
  public:
   Engine(const Clock& clock, store::MessageStore& store, EngineOptions options = {});
   ~Engine();
@@ -201,9 +208,10 @@ class Engine {
   // ---- Time ----
   // Applies everything due at clock.NowMs(): delays and visibility timeouts ending, long polls timing
   // out, retention expiry. Completes woken receives after releasing the lock.
-  void Tick();
-  // The next time Tick() has work to do (INT64_MAX if none).
-  int64_t NextDeadlineMs();
+  void Tick() override;
+  // The next time Tick() has work to do (INT64_MAX if none). With a separate wait clock, only the
+  // deadlines on the engine's clock (long polls are the timer thread's).
+  int64_t NextDeadlineMs() override;
   // Starts/stops a thread that calls Tick() at each deadline, reading the real clock.
   void StartTimerThread();
   // Stops the timer thread and completes every parked receive with no messages.
@@ -226,6 +234,10 @@ class Engine {
   Status ValidateRedriveLocked(const std::string& source_arn, const QueueConfig& config);
   void AdvanceLocked(int64_t now, std::vector<Completion>* out);
   int64_t NextDeadlineLocked() const;
+  // Deadlines on the engine's clock: timers, the retention sweep, move-task steps.
+  int64_t NextClockDeadlineLocked() const;
+  // When the oldest message of any queue outlives its retention period (INT64_MAX if never).
+  int64_t RetentionDeadlineLocked() const;
   void DetachLocked(Queue& q, Message& m);
   // `visible_at` is when a delayed or in-flight message becomes visible; ignored for kVisible.
   void AttachLocked(Queue& q, Message& m, MessageState state, int64_t visible_at);
@@ -257,7 +269,9 @@ class Engine {
   Status DeleteLocked(Queue& q, const std::string& handle, uint64_t* commit);
   Status ChangeVisibilityLocked(Queue& q, const std::string& handle, int64_t timeout, int64_t now,
                                 uint64_t* commit, std::vector<Completion>* out);
+  // Wakes the timer thread if it sleeps past `deadline`: on the engine's clock / on the wait clock.
   void NotifyTimerLocked(int64_t deadline);
+  void NotifyWaitTimerLocked(int64_t deadline);
   void TimerLoop();
   Queue* FindQueueByArnLocked(const std::string& arn);
   // Move tasks (move_tasks.cc): run the steps that are due, and say when the next one is.
@@ -265,6 +279,8 @@ class Engine {
   int64_t NextMoveTaskDeadlineLocked() const;
 
   const Clock& clock_;
+  const Clock& wait_clock_;
+  const bool split_clocks_;  // wait_clock_ is not clock_
   store::MessageStore& store_;
   const EngineOptions options_;
 
@@ -278,7 +294,7 @@ class Engine {
   std::map<std::string, int64_t> recently_deleted_;  // key -> deleted at
   // Every invisible message (delayed or in flight), by the time it becomes visible.
   std::set<std::tuple<int64_t, uint64_t, uint64_t>> timers_;  // (visible_at, queue id, seq)
-  // Parked long polls, by deadline.
+  // Parked long polls, by deadline (on wait_clock_).
   std::set<std::pair<int64_t, uint64_t>> waiter_deadlines_;  // (deadline, waiter id)
   std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;
   int64_t next_retention_sweep_ms_ = 0;
@@ -289,6 +305,7 @@ class Engine {
   std::condition_variable timer_cv_;
   std::thread timer_thread_;
   int64_t timer_wake_at_ = INT64_MIN;  // when the sleeping timer thread wakes; INT64_MIN = awake
+  int64_t timer_wake_wait_at_ = INT64_MIN;  // the same on wait_clock_
   bool stopping_ = false;
 
   // move_tasks.cc helpers

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <deque>
+#include <future>
 #include <optional>
 
 #include "store/memory_store.h"
@@ -528,6 +530,84 @@ TEST_F(EngineTest, ShutdownCompletesParkedReceives) {
   engine_.Shutdown();
   ASSERT_TRUE(slot->has_value());
   EXPECT_TRUE((**slot)->messages.empty());
+}
+
+
+// Under a virtual clock the server passes the real clock as the wait clock: long polls time out in real
+// time while the virtual clock stands still, and the virtual clock's deadlines are the only ones the
+// engine announces as a Timekeeper.
+TEST(SplitClockEngineTest, LongPollTimesOutOnTheWaitClockWhileTheMainClockIsFrozen) {
+  FakeClock virtual_clock, wait_clock(5'000);
+  store::MemoryStore store;
+  EngineOptions options;
+  options.wait_clock = &wait_clock;
+  Engine engine(virtual_clock, store, options);
+  ASSERT_TRUE(engine.Recover().ok());
+  RequestContext ctx;
+  ctx.url_base = "http://localhost:4566";
+  const std::string url = engine.CreateQueue(ctx, "q", {{"MessageRetentionPeriod", "60"}}, {})->queue_url;
+  EXPECT_EQ(engine.NextDeadlineMs(), INT64_MAX) << "no messages: nothing to expire";
+
+  ReceiveRequest r;
+  r.wait_seconds = 2;
+  std::optional<Result<ReceiveResult>> slot;
+  engine.ReceiveMessage(ctx, url, r, [&](Result<ReceiveResult> res) { slot.emplace(std::move(res)); });
+  EXPECT_FALSE(slot.has_value());
+  EXPECT_EQ(engine.NextDeadlineMs(), INT64_MAX) << "the wait is not on the virtual clock";
+  virtual_clock.Advance(10'000);  // virtual time alone does not end the wait
+  engine.Tick();
+  EXPECT_FALSE(slot.has_value());
+  wait_clock.Advance(2'000);
+  engine.Tick();
+  ASSERT_TRUE(slot.has_value());
+  ASSERT_TRUE(slot->ok());
+  EXPECT_TRUE((*slot)->messages.empty());
+
+  // Virtual deadlines are announced exactly: the delay's end, then the retention expiry (not every 1 s).
+  SendRequest send;
+  send.body = "later";
+  send.delay_seconds = 30;
+  const int64_t sent_at = virtual_clock.NowMs();
+  ASSERT_TRUE(engine.SendMessage(ctx, url, send).ok());
+  EXPECT_EQ(engine.NextDeadlineMs(), sent_at + 30'000);
+  virtual_clock.Set(sent_at + 30'000);
+  engine.Tick();
+  EXPECT_EQ(engine.NextDeadlineMs(), sent_at + 60'000);
+  virtual_clock.Set(sent_at + 60'000);
+  engine.Tick();
+  EXPECT_EQ(engine.NextDeadlineMs(), INT64_MAX);
+  auto attrs = engine.GetQueueAttributes(ctx, url, {"ApproximateNumberOfMessages"});
+  EXPECT_EQ(attrs->at("ApproximateNumberOfMessages"), "0");
+}
+
+// The same with the timer thread: a 1 s long poll returns after about a real second although the main
+// clock never moves.
+TEST(SplitClockEngineTest, TimerThreadEndsLongPollsInRealTime) {
+  FakeClock frozen;
+  SystemClock real;
+  store::MemoryStore store;
+  EngineOptions options;
+  options.wait_clock = &real;
+  Engine engine(frozen, store, options);
+  ASSERT_TRUE(engine.Recover().ok());
+  engine.StartTimerThread();
+  RequestContext ctx;
+  ctx.url_base = "http://localhost:4566";
+  const std::string url = engine.CreateQueue(ctx, "q", {}, {})->queue_url;
+  ReceiveRequest r;
+  r.wait_seconds = 1;
+  std::promise<Result<ReceiveResult>> done;
+  const auto started = std::chrono::steady_clock::now();
+  engine.ReceiveMessage(ctx, url, r, [&](Result<ReceiveResult> res) { done.set_value(std::move(res)); });
+  auto f = done.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(3)), std::future_status::ready);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, std::chrono::milliseconds(990));
+  EXPECT_LT(took, std::chrono::milliseconds(2500));
+  auto res = f.get();
+  ASSERT_TRUE(res.ok());
+  EXPECT_TRUE(res->messages.empty());
+  engine.Shutdown();
 }
 
 }  // namespace

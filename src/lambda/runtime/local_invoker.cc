@@ -145,6 +145,9 @@ struct LocalInvoker::Environment {
   bool retired = false;    // stop as soon as it is idle
   bool served = false;     // has run an invocation (later ones are warm)
   int64_t spawn_us = 0;
+  // The runtime's clock minus real time (libfaketime's offset under a virtual clock; else 0). Times the
+  // handler sees (log timestamps, the invocation deadline) are on its clock.
+  int64_t time_offset_ms = 0;
   double init_ms = 0;
   int64_t idle_since_ms = 0;  // monotonic
   Reactor::TimerId init_timer = 0;
@@ -203,6 +206,17 @@ Status LocalInvoker::Prepare() {
   fs::remove_all(options_.work_dir, ec);
   fs::create_directories(options_.work_dir, ec);
   if (ec) return Status::IoError("cannot create " + options_.work_dir + ": " + ec.message());
+  if (options_.virtual_clock != nullptr) {
+    const std::string lib = options_.faketime_library.empty()
+                                ? "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+                                : options_.faketime_library;
+    if (access(lib.c_str(), R_OK) == 0) {
+      faketime_path_ = lib;
+    } else {
+      log::Warn("lambda: " + lib + " not found (apt install libfaketime): functions see the real time, "
+                "not the virtual clock");
+    }
+  }
   python_path_ = options_.python;
   python_resolver_ = std::thread([this] { ResolvePython(); });
   std::lock_guard lock(mu_);
@@ -365,7 +379,12 @@ LocalInvoker::Environment* LocalInvoker::StartEnvironment(std::shared_ptr<const 
     return nullptr;
   }
 
-  const int64_t now_ms = EpochMs();
+  if (!faketime_path_.empty()) {
+    // Whole seconds: libfaketime reads fractions in the locale's notation.
+    const int64_t lead_ms = options_.virtual_clock->NowMs() - EpochMs();
+    env->time_offset_ms = (lead_ms >= 0 ? lead_ms + 500 : lead_ms - 500) / 1000 * 1000;
+  }
+  const int64_t now_ms = EpochMs() + env->time_offset_ms;
   {
     time_t secs = static_cast<time_t>(now_ms / 1000);
     tm t;
@@ -425,6 +444,18 @@ LocalInvoker::Environment* LocalInvoker::StartEnvironment(std::shared_ptr<const 
   add("LAMBDA_RUNTIME_DIR", options_.runtimes_dir);
   add("TZ", ":UTC");
   add("TMPDIR", env->tmp_dir);
+  if (!faketime_path_.empty()) {
+    std::string preload = faketime_path_;
+    for (auto& [k, v] : spec->environment) {
+      if (k == "LD_PRELOAD" && !v.empty()) preload += ":" + v;  // the user's preload too
+    }
+    std::erase_if(sp.env, [](const std::string& kv) { return kv.starts_with("LD_PRELOAD="); });
+    add("LD_PRELOAD", preload);
+    const int64_t offset_s = env->time_offset_ms / 1000;
+    add("FAKETIME", (offset_s >= 0 ? "+" : "") + std::to_string(offset_s));
+    add("FAKETIME_DONT_FAKE_MONOTONIC", "1");  // the runtime's own timers keep real durations
+    add("FAKETIME_DONT_RESET", "1");           // child processes share the shifted clock
+  }
 
   env->spawn_us = MonotonicUs();
   Result<Child> child = Spawn(sp);
@@ -457,7 +488,7 @@ void LocalInvoker::Deliver(Environment& env, std::vector<Completion>& after) {
   const FunctionSpec& spec = *env.spec;
   inv.start_us = MonotonicUs();
   if (inv.cold) inv.init_ms = env.init_ms;
-  const int64_t now = EpochMs();
+  const int64_t now = EpochMs() + env.time_offset_ms;
   if (inv.deadline_timer == 0) {
     inv.deadline_epoch_ms = now + spec.timeout_s * 1000;
     const uint64_t id = env.id;
@@ -497,7 +528,7 @@ void LocalInvoker::Finish(Environment& env, InvokeResult::Outcome outcome, std::
   env.idle_since_ms = Reactor::MonotonicMs();
   reactor_.Cancel(inv->deadline_timer);
   const FunctionSpec& spec = *env.spec;
-  const int64_t now = EpochMs();
+  const int64_t now = EpochMs() + env.time_offset_ms;
 
   double duration_ms = inv->start_us ? static_cast<double>(MonotonicUs() - inv->start_us) / 1000.0 : 0;
   if (error_type == "Sandbox.Timedout") duration_ms = static_cast<double>(spec.timeout_s) * 1000.0;
@@ -540,7 +571,7 @@ void LocalInvoker::Finish(Environment& env, InvokeResult::Outcome outcome, std::
 bool LocalInvoker::DrainOutput(Environment& env, bool flush_partial) {
   if (env.child.output < 0) return true;
   char buf[16384];
-  const int64_t now = EpochMs();
+  const int64_t now = EpochMs() + env.time_offset_ms;
   bool eof = false;
   for (;;) {
     ssize_t n = read(env.child.output, buf, sizeof buf);
@@ -674,10 +705,11 @@ void LocalInvoker::OnDeadline(uint64_t env_id, std::string request_id) {
     Environment& env = *it->second;
     if (!env.current || env.current->request.request_id != request_id) return;
     const std::string secs = TwoDecimals(static_cast<double>(env.spec->timeout_s));
-    std::string line = FormatIsoUtcMs(EpochMs()) + " " + request_id + " Task timed out after " + secs + " seconds\n";
+    const int64_t now = EpochMs() + env.time_offset_ms;
+    std::string line = FormatIsoUtcMs(now) + " " + request_id + " Task timed out after " + secs + " seconds\n";
     DrainOutput(env, true);
     if (env.delivered) env.current->log_text += line;
-    env.pending_log.push_back({EpochMs(), std::move(line)});
+    env.pending_log.push_back({now, std::move(line)});
     if (!env.delivered) env.current->start_us = MonotonicUs();  // never reached the handler
     env.retired = true;  // a timed-out runtime is restarted (module state resets)
     env.delivered = true;
@@ -695,7 +727,7 @@ void LocalInvoker::OnInitDeadline(uint64_t env_id) {
   Environment& env = *it->second;
   env.init_timer = 0;
   if (env.state != Environment::State::kInit) return;
-  env.pending_log.push_back({EpochMs(), "INIT_REPORT Init Duration: " +
+  env.pending_log.push_back({EpochMs() + env.time_offset_ms, "INIT_REPORT Init Duration: " +
                                             TwoDecimals(static_cast<double>(options_.init_timeout_ms)) +
                                             " ms\tPhase: init\tStatus: timeout\n"});
   FlushLog(env);
@@ -703,7 +735,7 @@ void LocalInvoker::OnInitDeadline(uint64_t env_id) {
   // counts against the invocation's own timeout.
   if (env.current && env.current->deadline_timer == 0) {
     Invocation& inv = *env.current;
-    inv.deadline_epoch_ms = EpochMs() + env.spec->timeout_s * 1000;
+    inv.deadline_epoch_ms = EpochMs() + env.time_offset_ms + env.spec->timeout_s * 1000;
     inv.deadline_timer = reactor_.RunAfter(env.spec->timeout_s * 1000, [this, env_id, rid = inv.request.request_id] {
       OnDeadline(env_id, rid);
     });
@@ -846,6 +878,18 @@ void LocalInvoker::RetireEnvironments(const std::string& function_key) {
   RunAfterUnlock(after);
 }
 
+void LocalInvoker::RetireAllEnvironments() {
+  std::vector<Completion> after;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, env] : envs_) {
+      env->retired = true;  // provisioned ones are topped up again when they exit
+      if (!Busy(*env)) KillEnvironment(*env, after);
+    }
+  }
+  RunAfterUnlock(after);
+}
+
 // ---- Runtime API ----
 
 void LocalInvoker::HandleRuntimeApi(net::Request&& request, net::Responder respond) {
@@ -901,9 +945,10 @@ void LocalInvoker::HandleRuntimeApi(net::Request&& request, net::Responder respo
       env.init_error_type = type ? *type : ErrorTypeOf(env.init_error_body);
       const double init_ms = static_cast<double>(MonotonicUs() - env.spawn_us) / 1000.0;
       DrainOutput(env, true);
-      env.pending_log.push_back({EpochMs(), "INIT_REPORT Init Duration: " + TwoDecimals(init_ms) +
-                                                " ms\tPhase: init\tStatus: error\tError Type: " +
-                                                env.init_error_type + "\n"});
+      env.pending_log.push_back({EpochMs() + env.time_offset_ms,
+                                 "INIT_REPORT Init Duration: " + TwoDecimals(init_ms) +
+                                     " ms\tPhase: init\tStatus: error\tError Type: " +
+                                     env.init_error_type + "\n"});
       if (env.current) {
         env.current->init_ms = init_ms;
         env.current->start_us = MonotonicUs();
@@ -911,7 +956,7 @@ void LocalInvoker::HandleRuntimeApi(net::Request&& request, net::Responder respo
         std::string start = "START RequestId: " + env.current->request.request_id + " Version: " +
                             env.spec->version + "\n";
         env.current->log_text += start;
-        env.pending_log.push_back({EpochMs(), std::move(start)});
+        env.pending_log.push_back({EpochMs() + env.time_offset_ms, std::move(start)});
         env.delivered = true;
         env.retired = true;
         Finish(env, InvokeResult::Outcome::kFunctionError, env.init_error_body, env.init_error_type, after);

@@ -10,6 +10,11 @@
 // on demand; idle ones are reaped after `idle_timeout_ms`; a change of the function's code or
 // configuration retires its environments.
 //
+// Virtual clock (`eddy serve --clock virtual`): runtimes start under libfaketime, shifted by the virtual
+// clock's lead over real time at spawn (whole seconds), so handler code reads virtual time from
+// datetime.now() or Date. A clock jump retires every environment (RetireAllEnvironments) so that the
+// next invocation starts with the new offset. Timeouts and idle reaping stay in real time.
+//
 // Concurrency: busy environments count against the function's reserved concurrency, or against the
 // account's unreserved pool; beyond either limit Invoke is throttled (429). Provisioned concurrency keeps
 // N environments initialized ahead of time.
@@ -28,6 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "lambda/invoker.h"
 #include "lambda/runtime/reactor.h"
@@ -59,6 +65,10 @@ struct LocalInvokerOptions {
   // Serves the port's future connections on another io thread (HttpServer::MoveListener); may be empty.
   std::function<void(uint64_t tag, int io_thread)> move_port;
   LogWriter write_log;  // may be empty
+  // The virtual clock runtimes see (through libfaketime); null = real time.
+  const Clock* virtual_clock = nullptr;
+  // libfaketime.so.1; empty = the Debian package's path. Missing: a warning, and runtimes see real time.
+  std::string faketime_library;
 };
 
 class LocalInvoker final : public Invoker {
@@ -75,6 +85,9 @@ class LocalInvoker final : public Invoker {
                       int64_t count) override;
   ProvisionedStatus GetProvisioned(const std::string& config_key) override;
   void RetireEnvironments(const std::string& function_key) override;
+  // Every environment, provisioned ones included (those are replaced): idle ones stop now, busy ones
+  // after their current invocation. For a jump of the virtual clock.
+  void RetireAllEnvironments();
 
   // Where Event invocations go (the async queue); set once before serving.
   using AsyncSink = std::function<void(InvokeRequest, std::function<void()> accepted)>;
@@ -131,6 +144,8 @@ class LocalInvoker final : public Invoker {
   // The Python interpreter's real path once known (see ResolvePython): version managers such as pyenv
   // put a shell-script shim first in PATH that costs ~200 ms per start.
   std::string python_path_;
+  // libfaketime for runtimes under a virtual clock; empty = not used (real clock, or not installed).
+  std::string faketime_path_;
   std::thread python_resolver_;
   pid_t resolver_pid_ = -1;
   std::mutex mu_;
