@@ -97,6 +97,7 @@ class LambdaTestCase(EddyTestCase):
     """One eddy per class with boto3 clients `lam`, `sqs`, `logs`."""
 
     server_env = {}
+    server_args = ()  # extra `eddy serve` arguments, e.g. ("--clock", "virtual")
 
     @classmethod
     def setUpClass(cls):
@@ -104,7 +105,7 @@ class LambdaTestCase(EddyTestCase):
         env = {"EDDY_LAMBDA_PYTHON": sys.executable}
         env.update(cls.server_env)
         cls._server_failed = False
-        cls.server = EddyServer(env=env).start()
+        cls.server = EddyServer(env=env, extra_args=cls.server_args).start()
         cls.lam = make_aws_client("lambda", cls.server.endpoint)
         cls.logs = make_aws_client("logs", cls.server.endpoint)
         cls.sqs = make_client(cls.server.endpoint)
