@@ -20,6 +20,13 @@ find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
 # Lambda deployment packages (zip, with Unix mode bits from the central directory).
 find_package(LibArchive REQUIRED)
+# CCTZ: civil time and IANA time zones (reads /usr/share/zoneinfo) for schedule expressions. Debian ships
+# no CMake config or pkg-config file for it.
+find_path(CCTZ_INCLUDE_DIR cctz/time_zone.h REQUIRED)
+find_library(CCTZ_LIBRARY cctz REQUIRED)
+add_library(cctz::cctz UNKNOWN IMPORTED)
+set_target_properties(cctz::cctz PROPERTIES IMPORTED_LOCATION ${CCTZ_LIBRARY}
+                                            INTERFACE_INCLUDE_DIRECTORIES ${CCTZ_INCLUDE_DIR})
 find_package(CLI11 CONFIG QUIET)
 if(NOT CLI11_FOUND)
   find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

@@ -9,11 +9,14 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libsqlite3-dev libssl-dev libcli11-dev
   libarchive-dev                          # Lambda zip packages
+  libfaketime                             # Lambda runtimes read the virtual clock (--clock virtual)
+  libcctz-dev tzdata                      # time zones of EventBridge Scheduler expressions
   googletest libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev            # ASan+UBSan run of the unit tests
   python3-boto3                           # Debian's boto3 1.26: speaks SQS over Query/XML
   awscli                                  # AWS CLI v2 at /usr/bin/aws: `aws logs tail` tests
   curl
+  zip                                     # examples/dlq-auto-redrive/deploy.sh packages the function
 )
 # Node.js + npm for the @aws-sdk/client-sqs tests. Machines that already have a Node.js with npm bundled
 # (NodeSource builds conflict with Debian's npm package) keep theirs.

@@ -16,6 +16,12 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/time_driver.h"
+#include "eventbridge/http_handler.h"
+#include "eventbridge/rules.h"
+#include "events/target_dispatcher.h"
+#include "iam/directory.h"
+#include "iam/http_handler.h"
 #include "lambda/code_store.h"
 #include "lambda/esm/mappings.h"
 #include "lambda/esm/sqs_poller.h"
@@ -27,6 +33,10 @@
 #include "logs/http_handler.h"
 #include "logs/log_store.h"
 #include "net/http_server.h"
+#include "scheduler/http_handler.h"
+#include "scheduler/schedules.h"
+#include "server/clock_admin.h"
+#include "server/event_targets.h"
 #include "sqs/engine.h"
 #include "sqs/http_handler.h"
 #include "store/memory_store.h"
@@ -62,7 +72,7 @@ bool HandleBuiltin(const net::Request& request, const HealthInfo& info, net::Res
     response->status = 200;
     response->content_type = "application/json";
     response->body =
-        std::string(R"({"services":{"sqs":"running","logs":"running","lambda":"running"},"edition":"eddy","version":")") +
+        std::string(R"({"services":{"sqs":"running","logs":"running","lambda":"running","events":"running","scheduler":"running","iam":"running"},"edition":"eddy","version":")") +
         kVersion + R"("})";
     return true;
   }
@@ -99,19 +109,55 @@ int App::Run() {
     storage_desc = "sqlite at " + config_.data_dir;
   }
 
+  // ---- Time ---- Every component reads `clock`. --clock virtual: it moves only when set or advanced
+  // (/_eddy/clock), and the TimeDriver fires what falls due on the way; long polls stay in real time.
+  SystemClock real_clock;
+  std::optional<VirtualClock> virtual_clock;
+  if (config_.virtual_clock) {
+    Result<int64_t> start = VirtualClockStart(*store, config_.clock_start_ms, real_clock.NowMs());
+    if (!start.ok()) {
+      log::Error("cannot read the virtual clock from the store: " + start.error().ToString());
+      store->Close();
+      return 1;
+    }
+    virtual_clock.emplace(*start);
+  }
+  const Clock& clock = virtual_clock ? static_cast<const Clock&>(*virtual_clock) : real_clock;
+  std::optional<TimeDriver> time_driver;  // timekeepers are added before Start() below
+  if (virtual_clock) {
+    time_driver.emplace(*virtual_clock);
+  } else {
+    time_driver.emplace(real_clock);
+  }
+
   // ---- SQS ----
-  SystemClock clock;
-  sqs::Engine engine(clock, *store);
+  sqs::EngineOptions engine_options;
+  engine_options.wait_clock = &real_clock;  // WaitTimeSeconds are real seconds in both modes
+  sqs::Engine engine(clock, *store, engine_options);
   if (Status st = engine.Recover(); !st.ok()) {
     log::Error("cannot recover state from " + config_.data_dir + ": " + st.ToString());
     store->Close();
     return 1;
   }
-  engine.StartTimerThread();
+  engine.StartTimerThread();  // real clock: all its timers; virtual: long polls only
+  if (virtual_clock) {
+    time_driver->Add(&engine);
+    PersistVirtualTime(*store, virtual_clock->NowMs());
+  }
 
   // ---- CloudWatch Logs ---- (in memory; the Lambda runtime appends function output here too)
   logs::LogStore log_store(clock);
   logs::HttpHandler logs_handler(log_store, clock);
+
+  // ---- IAM ---- (roles and policies are stored so deploy scripts run; nothing is enforced)
+  iam::Directory iam_directory(clock, *store);
+  if (Status st = iam_directory.Recover(); !st.ok()) {
+    log::Error("cannot recover IAM roles and policies: " + st.ToString());
+    engine.Shutdown();
+    store->Close();
+    return 1;
+  }
+  iam::HttpHandler iam_handler(iam_directory, *store);
 
   // ---- Lambda ---- (control plane: registry, code store, REST API)
   // Packages live beside the store (<data-dir>/lambda); --in-memory uses a temp dir removed at exit.
@@ -185,7 +231,14 @@ int App::Run() {
     for (auto& l : lines) events.push_back({l.timestamp_ms, std::move(l.message)});
     log_store.Append(region, group, stream, std::move(events));
   };
+  invoker_options.virtual_clock = virtual_clock ? &*virtual_clock : nullptr;  // runtimes see it
   lambda::LocalInvoker lambda_invoker(invoker_options);
+  if (virtual_clock) {
+    time_driver->OnJump([&store, &lambda_invoker](int64_t now) {
+      PersistVirtualTime(*store, now);          // a restart resumes here
+      lambda_invoker.RetireAllEnvironments();   // runtimes restart with the new time
+    });
+  }
   lambda::AsyncInvocations lambda_async(
       engine, *store, clock, lambda_invoker,
       [&lambda_registry](const std::string& region, const std::string& account, const std::string& name,
@@ -209,6 +262,31 @@ int App::Run() {
   lambda_invoker.SetAsyncSink([&lambda_async](lambda::InvokeRequest request, std::function<void()> accepted) {
     lambda_async.Enqueue(std::move(request), std::move(accepted));
   });
+
+  // ---- EventBridge ---- Rules fire on `clock` (TimeDriver); targets are Lambda async invocations
+  // and SQS sends, retried by the dispatcher per target RetryPolicy, then dead-lettered.
+  events::TargetDispatcher event_dispatcher(clock, MakeTargetSinks(engine, lambda_registry, lambda_async),
+                                            [&time_driver] { time_driver->Wake(); });
+  eventbridge::Rules event_rules(clock, *store, event_dispatcher, [&time_driver] { time_driver->Wake(); });
+  if (Status st = event_rules.Recover(); !st.ok()) {
+    log::Error("cannot recover EventBridge rules: " + st.ToString());
+    engine.Shutdown();
+    store->Close();
+    return 1;
+  }
+  time_driver->Add(&event_rules);
+  time_driver->Add(&event_dispatcher);
+  eventbridge::HttpHandler events_handler(event_rules, *store, clock);
+  // ---- EventBridge Scheduler ---- (schedules in groups, evaluated in their time zones)
+  scheduler::Schedules schedules(clock, *store, event_dispatcher, [&time_driver] { time_driver->Wake(); });
+  if (Status st = schedules.Recover(); !st.ok()) {
+    log::Error("cannot recover EventBridge Scheduler schedules: " + st.ToString());
+    engine.Shutdown();
+    store->Close();
+    return 1;
+  }
+  time_driver->Add(&schedules);
+  scheduler::HttpHandler scheduler_handler(schedules, *store);
   if (Status st = lambda_invoker.Prepare(); !st.ok()) {
     log::Error("cannot prepare the Lambda runtime directory: " + st.ToString());
     engine.Shutdown();
@@ -238,6 +316,10 @@ int App::Run() {
       return;
     }
     if (request.path().starts_with("/_")) {
+      if (net::Response clock_response; HandleClockRequest(request, *time_driver, &clock_response)) {
+        respond(std::move(clock_response));
+        return;
+      }
       HealthInfo info{storage_kind, std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::steady_clock::now() - started)
                                         .count()};
@@ -246,6 +328,19 @@ int App::Run() {
         respond(std::move(response));
         return;
       }
+    }
+    // ---- IAM ---- (Query on POST / like SQS: told apart by the SigV4 scope's service)
+    if (iam::HttpHandler::Accepts(request)) {
+      iam_handler.Handle(std::move(request), std::move(respond));
+      return;
+    }
+    if (eventbridge::HttpHandler::Accepts(request)) {
+      events_handler.Handle(std::move(request), std::move(respond));
+      return;
+    }
+    if (scheduler::HttpHandler::Matches(request)) {
+      scheduler_handler.Handle(std::move(request), std::move(respond));
+      return;
     }
     // ---- CloudWatch Logs ----
     if (logs::HttpHandler::Accepts(request)) {
@@ -291,8 +386,10 @@ int App::Run() {
     store->Close();
     return 1;
   }
+  time_driver->Start();  // after every Add()
   log::Info("eddy listening on http://" + UrlHost(config_.host) + ":" + port +
             " (storage: " + storage_desc + ")");
+  if (virtual_clock) log::Info("virtual clock at " + FormatIsoUtcMs(clock.NowMs()));
 
   // ---- Signals ----
   std::atomic<bool> exiting{false};
@@ -303,6 +400,7 @@ int App::Run() {
     sigwait(&stop_signals, &sig);
     if (exiting.load()) return;  // woken by Run() itself
     log::Info("received " + SignalName(sig) + ", shutting down");
+    time_driver->Stop();  // before what its timekeepers deliver to
     // Environments first: their parked /next requests would otherwise hold the HTTP drain.
     esm_poller.Shutdown();
     lambda_async.Shutdown();

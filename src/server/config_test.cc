@@ -117,7 +117,7 @@ TEST(BuiltinTest, HealthEndpoints) {
   net::Response ls;
   ASSERT_TRUE(HandleBuiltin(req, info, &ls));
   EXPECT_EQ(ls.body,
-            std::string(R"({"services":{"sqs":"running","logs":"running","lambda":"running"},"edition":"eddy","version":")") +
+            std::string(R"({"services":{"sqs":"running","logs":"running","lambda":"running","events":"running","scheduler":"running","iam":"running"},"edition":"eddy","version":")") +
                 kVersion + R"("})");
 
   req.method = "POST";
