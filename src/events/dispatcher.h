@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,9 +47,11 @@ struct Delivery {
 
 struct Delivery;
 // The message EventBridge Scheduler puts in a schedule's dead-letter queue after `attempts` failed
-// attempts (src/events/schedule_dead_letter.cc).
+// attempts; `exhausted` is MaximumRetryAttempts or MaximumEventAgeInSeconds
+// (src/events/schedule_dead_letter.cc).
 DeadLetterMessage FormatScheduleDeadLetter(const Delivery& delivery, const std::string& error_code,
-                                           const std::string& error_message, int32_t attempts);
+                                           const std::string& error_message, int32_t attempts,
+                                           std::string_view exhausted);
 
 class Dispatcher {
  public:

@@ -38,23 +38,17 @@ std::string TruncateUtf8(const std::string& s, size_t max) {
 }  // namespace
 
 DeadLetterMessage FormatScheduleDeadLetter(const Delivery& delivery, const std::string& error_code,
-                                           const std::string& error_message, int32_t attempts) {
+                                           const std::string& error_message, int32_t attempts,
+                                           std::string_view exhausted) {
   DeadLetterMessage m;
   const std::string* execution_id = ContextValue(delivery, "EXECUTION_ID");
   const std::string* scheduled_time = ContextValue(delivery, "SCHEDULED_TIME");
   const int32_t retries = std::max(attempts - 1, 0);
-  // The dispatcher reports how many attempts it made, not why it stopped. Retries used up, or a single
-  // attempt (a non-retriable failure: the age limit, 60 s at least, cannot run out before the first
-  // retry), read as the attempt limit, as TargetDispatcher labels them for rules; anything else means
-  // the event outlived MaximumEventAgeInSeconds.
-  const char* exhausted = retries >= delivery.retry.maximum_retry_attempts || attempts <= 1
-                              ? "MaximumRetryAttempts"
-                              : "MaximumEventAgeInSeconds";
   m.attributes = {
       {"ERROR_CODE", error_code},
       {"ERROR_MESSAGE", error_message},
       {"EXECUTION_ID", execution_id != nullptr ? *execution_id : std::string()},
-      {"EXHAUSTED_RETRY_CONDITION", exhausted},
+      {"EXHAUSTED_RETRY_CONDITION", std::string(exhausted)},
       {"IS_PAYLOAD_TRUNCATED", "false"},
       {"RETRY_ATTEMPTS", std::to_string(retries)},
       {"SCHEDULED_TIME",

@@ -64,7 +64,7 @@ void TargetDispatcher::DeadLetter(const Pending& p, const SendOutcome& last, con
   }
   DeadLetterMessage m;
   if (d.dead_letter_format == DeadLetterFormat::kSchedule) {
-    m = FormatScheduleDeadLetter(d, last.error_code, last.error_message, p.attempts);
+    m = FormatScheduleDeadLetter(d, last.error_code, last.error_message, p.attempts, condition);
   } else {
     // The event itself, with EventBridge's attributes (eventbridge/latest/userguide/rule-dlq.html).
     m.body = d.payload;

@@ -671,7 +671,8 @@ TEST(ScheduleDeadLetterTest, CarriesTheFailureAsMessageAttributes) {
   d.source_arn = "arn:aws:scheduler:us-east-1:000000000000:schedule/default/s";
   d.retry.maximum_retry_attempts = 2;
   d.dead_letter_context = {{"EXECUTION_ID", "e-1"}, {"SCHEDULED_TIME", "2026-03-01T21:00:00Z"}};
-  events::DeadLetterMessage m = events::FormatScheduleDeadLetter(d, "ResourceNotFoundException", "gone", 3);
+  events::DeadLetterMessage m = events::FormatScheduleDeadLetter(d, "ResourceNotFoundException", "gone", 3,
+                                                                 "MaximumRetryAttempts");
   EXPECT_EQ(m.body, R"({"job":1})");
   std::map<std::string, std::string> attrs(m.attributes.begin(), m.attributes.end());
   EXPECT_EQ(attrs, (std::map<std::string, std::string>{{"ERROR_CODE", "ResourceNotFoundException"},
@@ -684,13 +685,13 @@ TEST(ScheduleDeadLetterTest, CarriesTheFailureAsMessageAttributes) {
                                                        {"SCHEDULE_ARN", d.source_arn},
                                                        {"TARGET_ARN", kFunction}}));
   d.retry.maximum_retry_attempts = 185;
-  m = events::FormatScheduleDeadLetter(d, "THROTTLING", "slow down", 9);
+  m = events::FormatScheduleDeadLetter(d, "THROTTLING", "slow down", 9, "MaximumEventAgeInSeconds");
   attrs = {m.attributes.begin(), m.attributes.end()};
   EXPECT_EQ(attrs["EXHAUSTED_RETRY_CONDITION"], "MaximumEventAgeInSeconds");
   EXPECT_EQ(attrs["RETRY_ATTEMPTS"], "8");
 
   d.payload = std::string(300 * 1024, 'x');
-  m = events::FormatScheduleDeadLetter(d, "E", "m", 1);
+  m = events::FormatScheduleDeadLetter(d, "E", "m", 1, "MaximumRetryAttempts");
   attrs = {m.attributes.begin(), m.attributes.end()};
   EXPECT_EQ(attrs["IS_PAYLOAD_TRUNCATED"], "true");
   EXPECT_LT(m.body.size(), 256u * 1024);
