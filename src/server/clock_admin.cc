@@ -5,19 +5,13 @@
 #include <string_view>
 #include <utility>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "net/http_client.h"
 
 namespace eddy::server {
 namespace {
@@ -142,29 +136,10 @@ std::optional<Endpoint> ParseEndpoint(std::string_view url) {
 
 // One request on a fresh connection: (status, body).
 Result<std::pair<int, std::string>> Call(const Endpoint& endpoint, bool post, std::string body) {
-  namespace asio = boost::asio;
-  namespace http = boost::beast::http;
-  asio::io_context io;
-  asio::ip::tcp::resolver resolver(io);
-  asio::ip::tcp::socket socket(io);
-  boost::system::error_code ec;
-  auto addresses = resolver.resolve(endpoint.host, endpoint.port, ec);
-  if (!ec) asio::connect(socket, addresses, ec);
-  if (ec) return Status::IoError(ec.message());
-  http::request<http::string_body> request(post ? http::verb::post : http::verb::get, kClockPath, 11);
-  request.set(http::field::host, endpoint.host_header);
-  request.set(http::field::user_agent, "eddy-clock");
-  if (post) request.set(http::field::content_type, "application/json");
-  request.body() = std::move(body);
-  request.prepare_payload();
-  http::write(socket, request, ec);
-  if (ec) return Status::IoError(ec.message());
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(socket, buffer, response, ec);
-  if (ec) return Status::IoError(ec.message());
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  return std::make_pair(static_cast<int>(response.result_int()), std::move(response.body()));
+  auto r = net::Fetch(endpoint.host, endpoint.port, endpoint.host_header, post ? "POST" : "GET", kClockPath,
+                      post ? "application/json" : "", std::move(body));
+  if (!r.ok()) return r.error();
+  return std::make_pair(r->status, std::move(r->body));
 }
 
 }  // namespace
