@@ -44,8 +44,3 @@ def lambda_handler(event, context):
         'statusCode': 200,
         'body': json.dumps({'processed': processed_count})
     }
-
-
-# Eddy example: run the handler once, as the nightly schedule would (scheduling comes in a later issue).
-if __name__ == '__main__':
-    print(json.dumps(lambda_handler({}, None)))

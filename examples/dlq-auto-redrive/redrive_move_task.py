@@ -14,9 +14,3 @@ def lambda_handler(event, context):
         'statusCode': 200,
         'taskHandle': response['TaskHandle']
     }
-
-
-# Eddy example: run the handler once, as the nightly schedule would (scheduling comes in a later issue).
-if __name__ == '__main__':
-    import json
-    print(json.dumps(lambda_handler({}, None)))
