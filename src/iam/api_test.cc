@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "iam/http_handler.h"
-#include "iam/test_store.h"
+#include "store/test_meta_store.h"
 
 namespace eddy::iam {
 namespace {
@@ -32,7 +32,7 @@ class ApiTest : public ::testing::Test {
   }
 
   FakeClock clock_{1'767'225'600'000};  // 2026-01-01T00:00:00Z
-  testing::MetaStore store_;
+  store::testing::MetaStore store_;
   Directory dir_{clock_, store_};
   Api api_{dir_};
 };
@@ -243,7 +243,7 @@ TEST(IamHttpHandlerTest, AcceptsOnlyIamSignedRequests) {
 
 TEST(IamHttpHandlerTest, AnswersAfterTheChangeIsDurable) {
   FakeClock clock;
-  testing::MetaStore store;
+  store::testing::MetaStore store;
   Directory dir(clock, store);
   HttpHandler handler(dir, store);
   net::Request request = SignedRequest("iam");

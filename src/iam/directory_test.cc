@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "iam/test_store.h"
+#include "store/test_meta_store.h"
 
 namespace eddy::iam {
 namespace {
@@ -33,7 +33,7 @@ class DirectoryTest : public ::testing::Test {
   }
 
   FakeClock clock_{1'700'000'000'000};
-  testing::MetaStore store_;
+  store::testing::MetaStore store_;
   Directory dir_{clock_, store_};
 };
 

@@ -170,7 +170,7 @@ TEST_F(HandlerTest, CreateAnswersAfterTheChangeIsDurable) {
   net::Response r = CreateFunction("fn");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_FALSE(Header(r, "x-amzn-RequestId").empty());
-  EXPECT_EQ(store_.durable_waits_.size(), 1u);
+  EXPECT_EQ(store_.durable_waits.size(), 1u);
   json::object o = Json(r);
   EXPECT_EQ(o["FunctionArn"].as_string(), kArn + "fn");
   EXPECT_EQ(o["State"].as_string(), "Pending");

@@ -76,7 +76,7 @@ TEST_F(RegistryTest, CreateGetAndConflict) {
   EXPECT_EQ(f->latest.version, "$LATEST");
   EXPECT_EQ(f->latest.last_modified_ms, clock_.NowMs());
   EXPECT_FALSE(f->latest.revision_id.empty());
-  EXPECT_TRUE(store_.meta_.contains("lambda/function/us-east-1/000000000000/fn"));
+  EXPECT_TRUE(store_.meta.contains("lambda/function/us-east-1/000000000000/fn"));
   ASSERT_TRUE(registry_->Get(Id("fn")).ok());
 
   CodePackage pkg = Package();

@@ -19,47 +19,11 @@
 #include "events/dispatcher.h"
 #include "scheduler/schedules.h"
 #include "store/message_store.h"
+#include "store/test_meta_store.h"
 
 namespace eddy::scheduler::testing {
 
-// Keeps meta documents in a map, durable at once; LoadMeta replays them (a "restart").
-class MetaStore final : public store::MessageStore {
- public:
-  eddy::Status Load(store::LoadVisitor& v, uint64_t* max_seq, uint64_t* max_queue_id) override {
-    for (const auto& [k, value] : meta) v.OnMeta(k, value);
-    *max_seq = 0;
-    *max_queue_id = 0;
-    return eddy::Status::Ok();
-  }
-  eddy::Status LoadMeta(const std::string& prefix,
-                        const std::function<void(const std::string&, const std::string&)>& fn) override {
-    for (const auto& [k, value] : meta) {
-      if (k.starts_with(prefix)) fn(k, value);
-    }
-    return eddy::Status::Ok();
-  }
-  uint64_t Append(store::Mutation m) override {
-    if (auto* put = std::get_if<store::PutMeta>(&m)) meta[put->key] = put->value;
-    if (auto* del = std::get_if<store::DeleteMeta>(&m)) meta.erase(del->key);
-    return ++ticket;
-  }
-  uint64_t AppendAtomic(std::vector<store::Mutation> ms) override {
-    ++atomic_appends;
-    uint64_t t = 0;
-    for (auto& m : ms) t = Append(std::move(m));
-    return t;
-  }
-  void WhenDurable(uint64_t t, std::function<void()> fn) override {
-    durable_waits.push_back(t);
-    fn();
-  }
-  void Close() override {}
-
-  std::map<std::string, std::string> meta;
-  std::vector<uint64_t> durable_waits;
-  uint64_t ticket = 0;
-  int atomic_appends = 0;
-};
+using store::testing::MetaStore;
 
 class RecordingDispatcher final : public events::Dispatcher {
  public:

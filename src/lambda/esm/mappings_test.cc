@@ -65,7 +65,7 @@ TEST_F(MappingsTest, CreateAppliesDefaultsPersistsAndNotifies) {
   EXPECT_EQ(c->record.MappingArn(),
             "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:" + c->record.uuid);
   EXPECT_GT(c->ticket, 0u);
-  EXPECT_TRUE(store_.meta_.contains("lambda/esm/" + c->record.uuid));
+  EXPECT_TRUE(store_.meta.contains("lambda/esm/" + c->record.uuid));
   ASSERT_EQ(seen_.size(), 1u);
   EXPECT_EQ(seen_[0]->uuid, c->record.uuid);
   EXPECT_TRUE(seen_[0]->enabled);
@@ -169,7 +169,7 @@ TEST_F(MappingsTest, DeleteNotifiesAndForgets) {
   EXPECT_EQ(d->state, "Deleting");
   EXPECT_TRUE(seen_.back()->deleted);
   EXPECT_FALSE(mappings_->Get(c->record.uuid));
-  EXPECT_FALSE(store_.meta_.contains("lambda/esm/" + c->record.uuid));
+  EXPECT_FALSE(store_.meta.contains("lambda/esm/" + c->record.uuid));
   EXPECT_TRUE(mappings_->Create(Spec()));  // no longer a duplicate
 }
 
