@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "aws/json_members.h"
 #include "aws/violations.h"
 #include "common/crypto.h"
 
@@ -23,51 +24,14 @@ bool IsName(std::string_view s) {
   });
 }
 
-// A member of the request: absent, or present with its JSON type checked (wrong types are a
-// SerializationException, as AWS's framework reports them).
-class Body {
+// Typed members; a wrong JSON type is a SerializationException, as AWS's framework reports it.
+class Body : public aws::JsonMembers {
  public:
-  explicit Body(const json::object& o) : o_(o) {}
-
-  std::optional<std::string> Str(std::string_view key) {
-    auto it = o_.find(key);
-    if (it == o_.end() || it->value().is_null()) return std::nullopt;
-    if (!it->value().is_string()) return Bad(key);
-    return std::string(it->value().get_string());
-  }
-  std::optional<int64_t> Int(std::string_view key) {
-    auto it = o_.find(key);
-    if (it == o_.end() || it->value().is_null()) return std::nullopt;
-    if (!it->value().is_int64()) return Bad(key);
-    return it->value().get_int64();
-  }
-  std::optional<bool> Bool(std::string_view key) {
-    auto it = o_.find(key);
-    if (it == o_.end() || it->value().is_null()) return std::nullopt;
-    if (!it->value().is_bool()) return Bad(key);
-    return it->value().get_bool();
-  }
-  const json::array* Array(std::string_view key) {
-    auto it = o_.find(key);
-    if (it == o_.end() || it->value().is_null()) return nullptr;
-    if (!it->value().is_array()) {
-      Bad(key);
-      return nullptr;
-    }
-    return &it->value().get_array();
-  }
+  using JsonMembers::JsonMembers;
   Status status() const {
-    if (error_.empty()) return {};
-    return Fail(Errc::kSerialization, "Unexpected type for member " + error_ + ".");
+    if (wrong_type_member().empty()) return {};
+    return Fail(Errc::kSerialization, "Unexpected type for member " + wrong_type_member() + ".");
   }
-
- private:
-  std::nullopt_t Bad(std::string_view key) {
-    if (error_.empty()) error_ = std::string(key);
-    return std::nullopt;
-  }
-  const json::object& o_;
-  std::string error_;
 };
 
 #define EDDY_TRY(expr)                       \
@@ -177,7 +141,7 @@ Result<Reply> PutRule(Rules& rules, const json::object& in, const RequestContext
   auto description = b.Str("Description");
   auto role = b.Str("RoleArn");
   auto bus = b.Str("EventBusName");
-  const json::array* tags = b.Array("Tags");
+  const json::array* tags = b.Arr("Tags");
   EDDY_TRY(b.status());
   aws::Violations v;
   CheckName(v, name, "name");
@@ -288,7 +252,7 @@ Result<Reply> PutTargets(Rules& rules, const json::object& in, const RequestCont
   auto key = ReadRuleKey(in, ctx, "Rule", "rule");
   if (!key) return Unexpected<Error>(key.error());
   Body b(in);
-  const json::array* targets = b.Array("Targets");
+  const json::array* targets = b.Arr("Targets");
   EDDY_TRY(b.status());
   aws::Violations v;
   if (targets == nullptr) {
@@ -340,7 +304,7 @@ Result<Reply> RemoveTargets(Rules& rules, const json::object& in, const RequestC
   auto key = ReadRuleKey(in, ctx, "Rule", "rule");
   if (!key) return Unexpected<Error>(key.error());
   Body b(in);
-  const json::array* ids_in = b.Array("Ids");
+  const json::array* ids_in = b.Arr("Ids");
   auto force = b.Bool("Force");
   EDDY_TRY(b.status());
   (void)force;
@@ -405,7 +369,7 @@ Result<Reply> ListRuleNamesByTarget(Rules& rules, const json::object& in, const 
 
 Result<Reply> PutEvents(Rules& rules, const Clock& clock, const json::object& in, const RequestContext& ctx) {
   Body b(in);
-  const json::array* entries = b.Array("Entries");
+  const json::array* entries = b.Arr("Entries");
   EDDY_TRY(b.status());
   aws::Violations v;
   if (entries == nullptr) {
@@ -433,7 +397,7 @@ Result<Reply> PutEvents(Rules& rules, const Clock& clock, const json::object& in
     auto detail_type = eb.Str("DetailType");
     auto detail = eb.Str("Detail");
     auto bus = eb.Str("EventBusName");
-    const json::array* resources = eb.Array("Resources");
+    const json::array* resources = eb.Arr("Resources");
     EDDY_TRY(eb.status());
     auto fail = [&](std::string_view code, std::string message) {
       ++failed;
@@ -532,8 +496,8 @@ Result<Reply> ListEventBuses(const json::object& in, const RequestContext& ctx) 
 Result<Reply> TagOperation(Rules& rules, std::string_view op, const json::object& in) {
   Body b(in);
   auto arn = b.Str("ResourceARN");
-  const json::array* tags = op == "TagResource" ? b.Array("Tags") : nullptr;
-  const json::array* keys = op == "UntagResource" ? b.Array("TagKeys") : nullptr;
+  const json::array* tags = op == "TagResource" ? b.Arr("Tags") : nullptr;
+  const json::array* keys = op == "UntagResource" ? b.Arr("TagKeys") : nullptr;
   EDDY_TRY(b.status());
   aws::Violations v;
   if (!arn) v.Null("resourceARN");

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "aws/json_members.h"
 #include "common/crypto.h"
 
 namespace eddy::lambda {
@@ -17,93 +18,15 @@ namespace {
 // ---- Reading the request body ----
 
 // Typed access to the JSON body. A member of the wrong type is a body the service cannot deserialize.
-class Body {
+class Body : public aws::JsonMembers {
  public:
-  explicit Body(const json::object& o) : o_(o) {}
-
-  bool Has(std::string_view key) const {
-    const json::value* v = o_.if_contains(key);
-    return v != nullptr && !v->is_null();
-  }
-  std::optional<std::string> Str(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return std::nullopt;
-    if (!v->is_string()) return Bad(key);
-    return std::string(v->get_string());
-  }
-  std::optional<int64_t> Int(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return std::nullopt;
-    if (v->is_int64()) return v->get_int64();
-    if (v->is_uint64() && v->get_uint64() <= INT64_MAX) return static_cast<int64_t>(v->get_uint64());
-    if (v->is_double() && std::floor(v->get_double()) == v->get_double() &&
-        std::fabs(v->get_double()) < 9e15) {
-      return static_cast<int64_t>(v->get_double());
-    }
-    Bad(key);
-    return std::nullopt;
-  }
-  std::optional<bool> Bool(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return std::nullopt;
-    if (!v->is_bool()) {
-      Bad(key);
-      return std::nullopt;
-    }
-    return v->get_bool();
-  }
-  const json::object* Obj(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return nullptr;
-    if (!v->is_object()) {
-      Bad(key);
-      return nullptr;
-    }
-    return &v->get_object();
-  }
-  const json::array* Arr(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return nullptr;
-    if (!v->is_array()) {
-      Bad(key);
-      return nullptr;
-    }
-    return &v->get_array();
-  }
-  // A map of strings (Tags, Environment.Variables) in the order given.
-  std::optional<std::vector<std::pair<std::string, std::string>>> StrMap(std::string_view key) {
-    const json::object* m = Obj(key);
-    if (m == nullptr) return std::nullopt;
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& kv : *m) {
-      if (!kv.value().is_string()) {
-        Bad(key);
-        return std::nullopt;
-      }
-      out.emplace_back(std::string(kv.key()), std::string(kv.value().get_string()));
-    }
-    return out;
-  }
-
+  using JsonMembers::JsonMembers;
   Status status() const {
-    if (error_.empty()) return {};
+    if (wrong_type_member().empty()) return {};
     return Fail(Errc::kInvalidRequestContent,
                 "Could not parse request body into json: Could not parse payload into json: "
-                "Unexpected type for field '" + error_ + "'");
+                "Unexpected type for field '" + wrong_type_member() + "'");
   }
-
- private:
-  const json::value* Get(std::string_view key) const {
-    const json::value* v = o_.if_contains(key);
-    return v == nullptr || v->is_null() ? nullptr : v;
-  }
-  std::nullopt_t Bad(std::string_view key) {
-    if (error_.empty()) error_ = std::string(key);
-    return std::nullopt;
-  }
-
-  const json::object& o_;
-  std::string error_;
 };
 
 // Model-constraint failures, reported together as one ValidationException (AWS lists them all).
