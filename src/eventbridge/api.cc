@@ -14,8 +14,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kNamePattern = "[\\.\\-_A-Za-z0-9]+";
-constexpr std::string_view kBusPattern =
-    "(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+";
 constexpr size_t kMaxPutEventsBytes = 256 * 1024;
 
 bool IsName(std::string_view s) {
@@ -153,7 +151,7 @@ Result<Reply> PutRule(Rules& rules, const json::object& in, const RequestContext
   CheckBus(v, bus);
   EDDY_TRY(Validated(v));
   auto bus_name = ResolveBus(bus, ctx);
-  if (!bus_name) return Unexpected<Error>(bus_name.error());
+  if (!bus_name) return std::move(bus_name).error();
   const bool has_schedule = schedule && !schedule->empty();
   const bool has_pattern = pattern && !pattern->empty();
   if (!has_schedule && !has_pattern) {
@@ -176,7 +174,7 @@ Result<Reply> PutRule(Rules& rules, const json::object& in, const RequestContext
   r.role_arn = role.value_or("");
   r.tags = ReadTags(tags);
   auto ticket = rules.Put(r);
-  if (!ticket) return Unexpected<Error>(ticket.error());
+  if (!ticket) return std::move(ticket).error();
   Reply reply;
   reply.body["RuleArn"] = r.Arn();
   reply.ticket = *ticket;
@@ -194,15 +192,15 @@ Result<RuleKey> ReadRuleKey(const json::object& in, const RequestContext& ctx, s
   CheckBus(v, bus);
   EDDY_TRY(Validated(v));
   auto bus_name = ResolveBus(bus, ctx);
-  if (!bus_name) return Unexpected<Error>(bus_name.error());
+  if (!bus_name) return std::move(bus_name).error();
   return RuleKey{ctx.region, ctx.account, *bus_name, *name};
 }
 
 Result<Reply> DescribeRule(Rules& rules, const json::object& in, const RequestContext& ctx) {
   auto key = ReadRuleKey(in, ctx, "Name", "name");
-  if (!key) return Unexpected<Error>(key.error());
+  if (!key) return std::move(key).error();
   auto rule = rules.Describe(*key);
-  if (!rule) return Unexpected<Error>(rule.error());
+  if (!rule) return std::move(rule).error();
   Reply reply;
   reply.body = RuleObject(*rule);
   reply.body["CreatedBy"] = ctx.account;
@@ -222,35 +220,35 @@ Result<Reply> ListRules(Rules& rules, const json::object& in, const RequestConte
   v.Range(limit, "limit", 1, 100);
   EDDY_TRY(Validated(v));
   auto bus_name = ResolveBus(bus, ctx);
-  if (!bus_name) return Unexpected<Error>(bus_name.error());
+  if (!bus_name) return std::move(bus_name).error();
   auto list = rules.List(ctx.region, ctx.account, *bus_name, prefix.value_or(""));
   auto page = Page(list, token, limit, "Rules", RuleObject);
-  if (!page) return Unexpected<Error>(page.error());
+  if (!page) return std::move(page).error();
   return Reply{std::move(*page), 0};
 }
 
 Result<Reply> SetState(Rules& rules, const json::object& in, const RequestContext& ctx, bool enabled) {
   auto key = ReadRuleKey(in, ctx, "Name", "name");
-  if (!key) return Unexpected<Error>(key.error());
+  if (!key) return std::move(key).error();
   auto ticket = rules.SetEnabled(*key, enabled);
-  if (!ticket) return Unexpected<Error>(ticket.error());
+  if (!ticket) return std::move(ticket).error();
   return Reply{{}, *ticket};
 }
 
 Result<Reply> DeleteRule(Rules& rules, const json::object& in, const RequestContext& ctx) {
   auto key = ReadRuleKey(in, ctx, "Name", "name");
-  if (!key) return Unexpected<Error>(key.error());
+  if (!key) return std::move(key).error();
   Body b(in);
   auto force = b.Bool("Force");
   EDDY_TRY(b.status());
   auto ticket = rules.Delete(*key, force.value_or(false));
-  if (!ticket) return Unexpected<Error>(ticket.error());
+  if (!ticket) return std::move(ticket).error();
   return Reply{{}, *ticket};
 }
 
 Result<Reply> PutTargets(Rules& rules, const json::object& in, const RequestContext& ctx) {
   auto key = ReadRuleKey(in, ctx, "Rule", "rule");
-  if (!key) return Unexpected<Error>(key.error());
+  if (!key) return std::move(key).error();
   Body b(in);
   const json::array* targets = b.Arr("Targets");
   EDDY_TRY(b.status());
@@ -292,7 +290,7 @@ Result<Reply> PutTargets(Rules& rules, const json::object& in, const RequestCont
     parsed.push_back(std::move(*target));
   }
   auto ticket = rules.PutTargets(*key, std::move(parsed));
-  if (!ticket) return Unexpected<Error>(ticket.error());
+  if (!ticket) return std::move(ticket).error();
   Reply reply;
   reply.body["FailedEntryCount"] = 0;
   reply.body["FailedEntries"] = json::array();
@@ -302,7 +300,7 @@ Result<Reply> PutTargets(Rules& rules, const json::object& in, const RequestCont
 
 Result<Reply> RemoveTargets(Rules& rules, const json::object& in, const RequestContext& ctx) {
   auto key = ReadRuleKey(in, ctx, "Rule", "rule");
-  if (!key) return Unexpected<Error>(key.error());
+  if (!key) return std::move(key).error();
   Body b(in);
   const json::array* ids_in = b.Arr("Ids");
   auto force = b.Bool("Force");
@@ -318,7 +316,7 @@ Result<Reply> RemoveTargets(Rules& rules, const json::object& in, const RequestC
   }
   std::vector<TargetFailure> failed;
   auto ticket = rules.RemoveTargets(*key, ids, &failed);
-  if (!ticket) return Unexpected<Error>(ticket.error());
+  if (!ticket) return std::move(ticket).error();
   Reply reply;
   reply.body["FailedEntryCount"] = 0;
   reply.body["FailedEntries"] = json::array();
@@ -328,7 +326,7 @@ Result<Reply> RemoveTargets(Rules& rules, const json::object& in, const RequestC
 
 Result<Reply> ListTargetsByRule(Rules& rules, const json::object& in, const RequestContext& ctx) {
   auto key = ReadRuleKey(in, ctx, "Rule", "rule");
-  if (!key) return Unexpected<Error>(key.error());
+  if (!key) return std::move(key).error();
   Body b(in);
   auto token = b.Str("NextToken");
   auto limit = b.Int("Limit");
@@ -337,9 +335,9 @@ Result<Reply> ListTargetsByRule(Rules& rules, const json::object& in, const Requ
   v.Range(limit, "limit", 1, 100);
   EDDY_TRY(Validated(v));
   auto rule = rules.Describe(*key);
-  if (!rule) return Unexpected<Error>(rule.error());
+  if (!rule) return std::move(rule).error();
   auto page = Page(rule->targets, token, limit, "Targets", [](const RuleTarget& t) { return t.spec; });
-  if (!page) return Unexpected<Error>(page.error());
+  if (!page) return std::move(page).error();
   return Reply{std::move(*page), 0};
 }
 
@@ -360,10 +358,10 @@ Result<Reply> ListRuleNamesByTarget(Rules& rules, const json::object& in, const 
   v.Range(limit, "limit", 1, 100);
   EDDY_TRY(Validated(v));
   auto bus_name = ResolveBus(bus, ctx);
-  if (!bus_name) return Unexpected<Error>(bus_name.error());
+  if (!bus_name) return std::move(bus_name).error();
   auto names = rules.RuleNamesByTarget(ctx.region, ctx.account, *bus_name, *arn);
   auto page = Page(names, token, limit, "RuleNames", [](const std::string& n) { return json::value(n); });
-  if (!page) return Unexpected<Error>(page.error());
+  if (!page) return std::move(page).error();
   return Reply{std::move(*page), 0};
 }
 
@@ -478,7 +476,7 @@ Result<Reply> DescribeEventBus(const json::object& in, const RequestContext& ctx
   auto name = b.Str("Name");
   EDDY_TRY(b.status());
   auto bus = ResolveBus(name, ctx);
-  if (!bus) return Unexpected<Error>(bus.error());
+  if (!bus) return std::move(bus).error();
   return Reply{DefaultBus(ctx), 0};
 }
 
@@ -507,7 +505,7 @@ Result<Reply> TagOperation(Rules& rules, std::string_view op, const json::object
   Reply reply;
   if (op == "ListTagsForResource") {
     auto list = rules.Tags(*arn);
-    if (!list) return Unexpected<Error>(list.error());
+    if (!list) return std::move(list).error();
     json::array out;
     for (const auto& [k, val] : *list) out.push_back(json::object{{"Key", k}, {"Value", val}});
     reply.body["Tags"] = std::move(out);
@@ -523,7 +521,7 @@ Result<Reply> TagOperation(Rules& rules, std::string_view op, const json::object
     }
     ticket = rules.Untag(*arn, names);
   }
-  if (!ticket) return Unexpected<Error>(ticket.error());
+  if (!ticket) return std::move(ticket).error();
   reply.ticket = *ticket;
   return reply;
 }

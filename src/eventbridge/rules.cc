@@ -213,7 +213,7 @@ Result<uint64_t> Rules::Put(Rule rule) {
 Result<Rule> Rules::Describe(const RuleKey& key) {
   std::lock_guard lock(mu_);
   auto e = FindLocked(key);
-  if (!e) return Unexpected<Error>(e.error());
+  if (!e) return std::move(e).error();
   return (*e)->rule;
 }
 
@@ -232,7 +232,7 @@ std::vector<Rule> Rules::List(const std::string& region, const std::string& acco
 Result<uint64_t> Rules::SetEnabled(const RuleKey& key, bool enabled) {
   std::lock_guard lock(mu_);
   auto e = FindLocked(key);
-  if (!e) return Unexpected<Error>(e.error());
+  if (!e) return std::move(e).error();
   Entry& entry = **e;
   entry.rule.enabled = enabled;
   ScheduleLocked(entry, clock_.NowMs());
@@ -254,7 +254,7 @@ Result<uint64_t> Rules::Delete(const RuleKey& key, bool force) {
 Result<uint64_t> Rules::PutTargets(const RuleKey& key, std::vector<RuleTarget> targets) {
   std::lock_guard lock(mu_);
   auto e = FindLocked(key);
-  if (!e) return Unexpected<Error>(e.error());
+  if (!e) return std::move(e).error();
   std::vector<RuleTarget> merged = (*e)->rule.targets;
   for (auto& t : targets) {
     auto same = std::find_if(merged.begin(), merged.end(), [&](const RuleTarget& m) { return m.id == t.id; });
@@ -275,7 +275,7 @@ Result<uint64_t> Rules::RemoveTargets(const RuleKey& key, const std::vector<std:
                                       std::vector<TargetFailure>* /*failed*/) {
   std::lock_guard lock(mu_);
   auto e = FindLocked(key);
-  if (!e) return Unexpected<Error>(e.error());
+  if (!e) return std::move(e).error();
   auto& targets = (*e)->rule.targets;
   std::erase_if(targets, [&](const RuleTarget& t) {
     return std::find(ids.begin(), ids.end(), t.id) != ids.end();
@@ -311,12 +311,13 @@ Result<uint64_t> Rules::Tag(const std::string& rule_arn,
   std::lock_guard lock(mu_);
   Entry* e = FindByArnLocked(rule_arn);
   if (e == nullptr) return Fail(Errc::kResourceNotFound, "Rule " + rule_arn + " does not exist.");
-  for (const auto& [k, v] : tags) {
-    auto same = std::find_if(e->rule.tags.begin(), e->rule.tags.end(), [&](const auto& t) { return t.first == k; });
+  for (const auto& tag : tags) {
+    auto same = std::find_if(e->rule.tags.begin(), e->rule.tags.end(),
+                             [&](const auto& t) { return t.first == tag.first; });
     if (same != e->rule.tags.end()) {
-      same->second = v;
+      same->second = tag.second;
     } else {
-      e->rule.tags.emplace_back(k, v);
+      e->rule.tags.push_back(tag);
     }
   }
   return PersistLocked(*e);
