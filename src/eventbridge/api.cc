@@ -389,6 +389,7 @@ Result<Reply> PutEvents(Rules& rules, const Clock& clock, const json::object& in
   }
   json::array results;
   int failed = 0;
+  size_t matched = 0;
   for (const auto& e : *entries) {
     Body eb(e.get_object());
     auto source = eb.Str("Source");
@@ -437,12 +438,13 @@ Result<Reply> PutEvents(Rules& rules, const Clock& clock, const json::object& in
     const std::string id = NewUuid();
     json::object event = events::MakeEvent(id, *detail_type, *source, ctx.account, time_ms, ctx.region, res,
                                            std::move(detail_json));
-    rules.Publish(RuleKey{ctx.region, ctx.account, *bus_name, ""}, event);
+    matched += rules.Publish(RuleKey{ctx.region, ctx.account, *bus_name, ""}, event);
     results.push_back(json::object{{"EventId", id}});
   }
   Reply reply;
   reply.body["FailedEntryCount"] = failed;
   reply.body["Entries"] = std::move(results);
+  if (matched > 0) reply.ticket = rules.DurabilityBarrier();
   return reply;
 }
 

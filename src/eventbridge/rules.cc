@@ -331,7 +331,7 @@ Result<uint64_t> Rules::Untag(const std::string& rule_arn, const std::vector<std
   return PersistLocked(*e);
 }
 
-void Rules::Publish(const RuleKey& bus, const json::object& event) {
+size_t Rules::Publish(const RuleKey& bus, const json::object& event) {
   std::vector<Rule> matched;
   const json::value event_value(event);
   {
@@ -344,7 +344,10 @@ void Rules::Publish(const RuleKey& bus, const json::object& event) {
   }
   const int64_t now = clock_.NowMs();
   for (const Rule& r : matched) DeliverToTargets(r, event, now);
+  return matched.size();
 }
+
+uint64_t Rules::DurabilityBarrier() { return store_.Append(store::PutMeta{"events/barrier", ""}); }
 
 void Rules::DeliverToTargets(const Rule& rule, const json::object& event, int64_t event_time_ms) {
   const json::value event_value(event);

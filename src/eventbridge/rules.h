@@ -108,8 +108,12 @@ class Rules final : public Timekeeper {
   Result<uint64_t> Untag(const std::string& rule_arn, const std::vector<std::string>& keys);
 
   // Routes one PutEvents entry (already wrapped in the envelope) to every enabled rule whose pattern
-  // matches it.
-  void Publish(const RuleKey& bus, const boost::json::object& event);
+  // matches it. Returns how many rules matched.
+  size_t Publish(const RuleKey& bus, const boost::json::object& event);
+  // A store ticket after everything deliveries appended so far (SQS sends, queued Lambda events): the
+  // store makes appends durable in order, so once it is durable, so are they. PutEvents answers after
+  // it, so an accepted event survives a crash.
+  uint64_t DurabilityBarrier();
 
   // Timekeeper: schedule fires.
   int64_t NextDeadlineMs() override;

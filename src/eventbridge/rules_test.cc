@@ -111,6 +111,12 @@ TEST_F(RulesTest, PutEventsReachesMatchingRulesOnly) {
   EXPECT_EQ(entries[4].as_object().at("ErrorCode"), "MalformedDetail");
   ASSERT_EQ(dispatcher_.seen.size(), 1u);
   EXPECT_EQ(dispatcher_.seen[0].payload, R"({"total":250})");
+  // Answered only once what the deliveries appended is durable.
+  auto matched = Call("PutEvents", R"({"Entries":[{"Source":"shop","DetailType":"o","Detail":"{\"total\":101}"}]})");
+  ASSERT_TRUE(static_cast<bool>(matched));
+  EXPECT_GT(matched->ticket, 0u);
+  auto unmatched = Call("PutEvents", R"({"Entries":[{"Source":"x","DetailType":"o","Detail":"{}"}]})");
+  EXPECT_EQ(unmatched->ticket, 0u);
   EXPECT_EQ(dispatcher_.seen[0].message_group_id, "g");
   EXPECT_FALSE(dispatcher_.seen[0].deduplication_id.empty());
 }
