@@ -12,9 +12,9 @@
 #   BENCH_ESM_PREFILL=50000  BENCH_ESM_WINDOW=1 (MaximumBatchingWindowInSeconds for BatchSize > 10)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${1:-${EDDY_BUILD_DIR:-$ROOT/build}}
-[[ $BUILD = /* ]] || BUILD=$PWD/$BUILD
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # bench_build, bench_pick_port, bench_wait_http
+ROOT=$BENCH_ROOT
+BUILD=$(bench_build_dir "${1:-}")
 BENCHMARKS=${BENCH_ESM:-esm-latency,esm-throughput}
 RATES=${BENCH_ESM_RATES:-100,1000}
 DURATION=${BENCH_ESM_DURATION:-10}
@@ -27,12 +27,7 @@ WINDOW=${BENCH_ESM_WINDOW:-1}
 log() { printf '[esm-bench] %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------------------------------------- build
-if [[ ! -f $BUILD/CMakeCache.txt ]]; then
-  log "configuring $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
-log "building lambdabench and eddy in $BUILD"
-cmake --build "$BUILD" --target lambdabench eddy -j 2 >&2
+bench_build "$BUILD" lambdabench eddy
 LAMBDABENCH=$BUILD/lambdabench
 EDDY=$BUILD/eddy
 [[ -x $EDDY ]] || EDDY=$BUILD/src/server/eddy
@@ -78,13 +73,7 @@ PY
 (cd "$WORK/lat" && "$PY" -m zipfile -c "$WORK/lat.zip" app.py)
 (cd "$WORK/tput" && "$PY" -m zipfile -c "$WORK/tput.zip" app.py)
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! ss -Htan "sport = :$1" | grep -q .; }
-pick_port() {
-  local p=$((20000 + RANDOM % 12000))
-  while ! port_free "$p"; do p=$((p + 1)); done
-  echo "$p"
-}
-PORT=$(pick_port)
+PORT=$(bench_pick_port)
 URL=http://127.0.0.1:$PORT
 AUTH="Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
 
@@ -92,11 +81,7 @@ log "starting $EDDY on port $PORT (durable, --data-dir $WORK/data; python $PY)"
 "$EDDY" serve --host 127.0.0.1 --port "$PORT" --data-dir "$WORK/data" --log-level warn \
   --lambda-python "$PY" >"$WORK/eddy.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 200); do
-  curl -fsS "$URL/_eddy/health" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { log "eddy exited:"; cat "$WORK/eddy.log" >&2; exit 1; }
-  sleep 0.05
-done
+bench_wait_http "$URL/_eddy/health" "$SERVER_PID" "$WORK/eddy.log" 200 || exit 1
 
 # create_function NAME ZIP OUTPUT_FILE
 create_function() {

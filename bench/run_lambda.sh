@@ -12,9 +12,9 @@
 #   BENCH_LAMBDA="cold-python,cold-node,warm,throughput"   BENCH_PAYLOAD='{"id":"lambdabench",...}'
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${1:-${EDDY_BUILD_DIR:-$ROOT/build}}
-[[ $BUILD = /* ]] || BUILD=$PWD/$BUILD
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # bench_build, bench_pick_port, bench_wait_http
+ROOT=$BENCH_ROOT
+BUILD=$(bench_build_dir "${1:-}")
 COLD_SAMPLES=${BENCH_COLD_SAMPLES:-30}
 WARM_SAMPLES=${BENCH_WARM_SAMPLES:-5000}
 WARMUP_INVOKES=${BENCH_WARMUP_INVOKES:-300}
@@ -27,12 +27,7 @@ PAYLOAD=${BENCH_PAYLOAD:-'{"id":"lambdabench","n":42,"items":[1,2,3],"text":"hel
 log() { printf '[lambda-bench] %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------------------------------------- build
-if [[ ! -f $BUILD/CMakeCache.txt ]]; then
-  log "configuring $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
-log "building lambdabench and eddy in $BUILD"
-cmake --build "$BUILD" --target lambdabench eddy -j 2 >&2
+bench_build "$BUILD" lambdabench eddy
 LAMBDABENCH=$BUILD/lambdabench
 EDDY=$BUILD/eddy
 [[ -x $EDDY ]] || EDDY=$BUILD/src/server/eddy
@@ -63,13 +58,7 @@ printf 'exports.handler = async (event) => event;\n' >"$WORK/node/index.js"
 (cd "$WORK/py" && "$PY" -m zipfile -c "$WORK/py.zip" app.py)
 (cd "$WORK/node" && "$PY" -m zipfile -c "$WORK/node.zip" index.js)
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! ss -Htan "sport = :$1" | grep -q .; }
-pick_port() {
-  local p=$((20000 + RANDOM % 12000))
-  while ! port_free "$p"; do p=$((p + 1)); done
-  echo "$p"
-}
-PORT=$(pick_port)
+PORT=$(bench_pick_port)
 URL=http://127.0.0.1:$PORT
 AUTH="Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
 
@@ -77,11 +66,7 @@ log "starting $EDDY on port $PORT (in memory; python $PY, node $NODE)"
 "$EDDY" serve --host 127.0.0.1 --port "$PORT" --in-memory --log-level warn \
   --lambda-python "$PY" --lambda-node "$NODE" >"$WORK/eddy.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 200); do
-  curl -fsS "$URL/_eddy/health" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { log "eddy exited:"; cat "$WORK/eddy.log" >&2; exit 1; }
-  sleep 0.05
-done
+bench_wait_http "$URL/_eddy/health" "$SERVER_PID" "$WORK/eddy.log" 200 || exit 1
 
 # create_function NAME RUNTIME HANDLER ZIP
 create_function() {
