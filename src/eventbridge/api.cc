@@ -246,6 +246,16 @@ Result<Reply> DeleteRule(Rules& rules, const json::object& in, const RequestCont
   return Reply{{}, *ticket};
 }
 
+// PutTargets and RemoveTargets: every entry applies or the request fails as a whole, so no
+// per-entry failures are ever reported.
+Reply TargetsReply(uint64_t ticket) {
+  Reply reply;
+  reply.body["FailedEntryCount"] = 0;
+  reply.body["FailedEntries"] = json::array();
+  reply.ticket = ticket;
+  return reply;
+}
+
 Result<Reply> PutTargets(Rules& rules, const json::object& in, const RequestContext& ctx) {
   auto key = ReadRuleKey(in, ctx, "Rule", "rule");
   if (!key) return std::move(key).error();
@@ -291,11 +301,7 @@ Result<Reply> PutTargets(Rules& rules, const json::object& in, const RequestCont
   }
   auto ticket = rules.PutTargets(*key, std::move(parsed));
   if (!ticket) return std::move(ticket).error();
-  Reply reply;
-  reply.body["FailedEntryCount"] = 0;
-  reply.body["FailedEntries"] = json::array();
-  reply.ticket = *ticket;
-  return reply;
+  return TargetsReply(*ticket);
 }
 
 Result<Reply> RemoveTargets(Rules& rules, const json::object& in, const RequestContext& ctx) {
@@ -303,9 +309,8 @@ Result<Reply> RemoveTargets(Rules& rules, const json::object& in, const RequestC
   if (!key) return std::move(key).error();
   Body b(in);
   const json::array* ids_in = b.Arr("Ids");
-  auto force = b.Bool("Force");
+  b.Bool("Force");  // read for its type check only: targets are never managed by another service here
   EDDY_TRY(b.status());
-  (void)force;
   aws::Violations v;
   if (ids_in == nullptr) v.Null("ids");
   EDDY_TRY(Validated(v));
@@ -314,14 +319,9 @@ Result<Reply> RemoveTargets(Rules& rules, const json::object& in, const RequestC
     if (!id.is_string()) return Fail(Errc::kSerialization, "Unexpected type for member Ids.");
     ids.emplace_back(id.get_string());
   }
-  std::vector<TargetFailure> failed;
-  auto ticket = rules.RemoveTargets(*key, ids, &failed);
+  auto ticket = rules.RemoveTargets(*key, ids);
   if (!ticket) return std::move(ticket).error();
-  Reply reply;
-  reply.body["FailedEntryCount"] = 0;
-  reply.body["FailedEntries"] = json::array();
-  reply.ticket = *ticket;
-  return reply;
+  return TargetsReply(*ticket);
 }
 
 Result<Reply> ListTargetsByRule(Rules& rules, const json::object& in, const RequestContext& ctx) {

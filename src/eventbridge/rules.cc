@@ -271,8 +271,7 @@ Result<uint64_t> Rules::PutTargets(const RuleKey& key, std::vector<RuleTarget> t
   return PersistLocked(**e);
 }
 
-Result<uint64_t> Rules::RemoveTargets(const RuleKey& key, const std::vector<std::string>& ids,
-                                      std::vector<TargetFailure>* /*failed*/) {
+Result<uint64_t> Rules::RemoveTargets(const RuleKey& key, const std::vector<std::string>& ids) {
   std::lock_guard lock(mu_);
   auto e = FindLocked(key);
   if (!e) return std::move(e).error();

@@ -78,10 +78,6 @@ struct Rule {
 std::optional<RuleTarget> TargetFromSpec(const boost::json::object& spec, std::string* error,
                                          int target_index = 1);
 
-struct TargetFailure {
-  std::string target_id, error_code, error_message;
-};
-
 class Rules final : public Timekeeper {
  public:
   Rules(const Clock& clock, store::MessageStore& store, Dispatcher& dispatcher,
@@ -99,8 +95,7 @@ class Rules final : public Timekeeper {
   Result<uint64_t> Delete(const RuleKey& key, bool force);
   // Adds or replaces targets by Id; at most 5 per rule (LimitExceededException otherwise).
   Result<uint64_t> PutTargets(const RuleKey& key, std::vector<RuleTarget> targets);
-  Result<uint64_t> RemoveTargets(const RuleKey& key, const std::vector<std::string>& ids,
-                                 std::vector<TargetFailure>* failed);
+  Result<uint64_t> RemoveTargets(const RuleKey& key, const std::vector<std::string>& ids);
   std::vector<std::string> RuleNamesByTarget(const std::string& region, const std::string& account,
                                              const std::string& bus, const std::string& target_arn);
   Result<std::vector<std::pair<std::string, std::string>>> Tags(const std::string& rule_arn);
