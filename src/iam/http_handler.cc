@@ -3,23 +3,16 @@
 #include <utility>
 
 #include "aws/form.h"
+#include "aws/response.h"
 #include "aws/sigv4.h"
 #include "common/crypto.h"
 
 namespace eddy::iam {
 namespace {
 
-net::Response XmlResponse(int status, std::string body, const std::string& request_id) {
-  net::Response r;
-  r.status = status;
-  r.content_type = "text/xml";
-  r.headers.push_back({"x-amzn-RequestId", request_id});
-  r.body = std::move(body);
-  return r;
-}
-
 net::Response ErrorResponse(const Error& error, const std::string& request_id) {
-  return XmlResponse(Info(error.code).http_status, RenderErrorBody(error, request_id), request_id);
+  return aws::MakeResponse(Info(error.code).http_status, "text/xml", RenderErrorBody(error, request_id),
+                           request_id);
 }
 
 }  // namespace
@@ -60,7 +53,7 @@ void HttpHandler::Handle(net::Request&& request, net::Responder respond) {
   }
   Result<Reply> reply = api_.Handle(*action, params, options_.account, request_id);
   if (!reply) return respond(ErrorResponse(reply.error(), request_id));
-  net::Response response = XmlResponse(200, std::move(reply->body), request_id);
+  net::Response response = aws::MakeResponse(200, "text/xml", std::move(reply->body), request_id);
   if (reply->ticket == 0) return respond(std::move(response));
   store_.WhenDurable(reply->ticket, [respond = std::move(respond), response = std::move(response)]() mutable {
     respond(std::move(response));

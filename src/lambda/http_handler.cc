@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "aws/form.h"
+#include "aws/response.h"
 #include "aws/sigv4.h"
 #include "common/crypto.h"
 #include "common/log.h"
@@ -52,18 +53,9 @@ bool QueryHas(std::string_view query, std::string_view name, std::string_view va
   return v != nullptr && *v == value;
 }
 
-net::Response JsonResponse(int status, std::string body, const std::string& request_id) {
-  net::Response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.headers.push_back({"x-amzn-RequestId", request_id});
-  r.body = std::move(body);
-  return r;
-}
-
 net::Response ErrorResponse(const Error& error, const std::string& request_id) {
   const ErrorInfo& info = Info(error.code);
-  net::Response r = JsonResponse(info.http_status, ErrorBody(error), request_id);
+  net::Response r = aws::JsonResponse(info.http_status, ErrorBody(error), request_id);
   r.headers.push_back({"x-amzn-ErrorType", std::string(info.code)});
   return r;
 }
@@ -318,7 +310,7 @@ void HttpHandler::Handle(net::Request&& request, net::Responder respond) {
 
   auto reply = api_.Handle(route->op, in);
   if (!reply) return respond(ErrorResponse(reply.error(), request_id));
-  net::Response response = JsonResponse(reply->status, std::move(reply->body), request_id);
+  net::Response response = aws::JsonResponse(reply->status, std::move(reply->body), request_id);
   if (reply->status == 204) response.content_type.clear();
   if (reply->ticket == 0) return respond(std::move(response));
   store_.WhenDurable(reply->ticket, [respond = std::move(respond), response = std::move(response)]() mutable {
@@ -389,7 +381,7 @@ void HttpHandler::HandleInvoke(net::Request& request, const Route& route, const 
   }
 
   if (type == "DryRun") {
-    net::Response r = JsonResponse(204, std::string(), request_id);
+    net::Response r = aws::JsonResponse(204, std::string(), request_id);
     r.content_type.clear();
     return respond(std::move(r));
   }
@@ -405,7 +397,7 @@ void HttpHandler::HandleInvoke(net::Request& request, const Route& route, const 
   if (type == "Event") {
     std::string body = legacy ? R"({"Status":202})" : std::string();
     invoker_.InvokeAsync(std::move(invoke), [respond = std::move(respond), request_id, body = std::move(body)] {
-      net::Response r = JsonResponse(202, body, request_id);
+      net::Response r = aws::JsonResponse(202, body, request_id);
       if (body.empty()) r.content_type.clear();
       respond(std::move(r));
     });
@@ -416,7 +408,7 @@ void HttpHandler::HandleInvoke(net::Request& request, const Route& route, const 
       Error e{Errc::kTooManyRequests, "Rate Exceeded.", result.throttle_reason};
       return respond(ErrorResponse(e, request_id));
     }
-    net::Response r = JsonResponse(200, std::move(result.payload), request_id);
+    net::Response r = aws::JsonResponse(200, std::move(result.payload), request_id);
     r.headers.push_back({"X-Amz-Executed-Version", result.executed_version});
     if (result.outcome == InvokeResult::Outcome::kFunctionError) {
       r.headers.push_back({"X-Amz-Function-Error", "Unhandled"});

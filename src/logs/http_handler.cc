@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "aws/response.h"
 #include "aws/sigv4.h"
 #include "common/crypto.h"
 
@@ -13,9 +14,7 @@ namespace {
 namespace json = boost::json;
 
 net::Response Render(const Result<json::object>& result, const std::string& request_id) {
-  net::Response r;
-  r.content_type = "application/x-amz-json-1.1";
-  r.headers.push_back({"x-amzn-RequestId", request_id});
+  net::Response r = aws::MakeResponse(200, "application/x-amz-json-1.1", "", request_id);
   if (result) {
     r.body = json::serialize(*result);
   } else {

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "aws/form.h"
+#include "aws/response.h"
 #include "aws/sigv4.h"
 #include "common/crypto.h"
 
@@ -47,18 +48,9 @@ std::optional<std::string> TagsArn(std::string_view path) {
   return arn;
 }
 
-net::Response JsonResponse(int status, std::string body, const std::string& request_id) {
-  net::Response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.headers.push_back({"x-amzn-RequestId", request_id});
-  r.body = std::move(body);
-  return r;
-}
-
 net::Response ErrorResponse(const Error& error, const std::string& request_id) {
   const ErrorInfo& info = Info(error.code);
-  net::Response r = JsonResponse(info.http_status, ErrorBody(error), request_id);
+  net::Response r = aws::JsonResponse(info.http_status, ErrorBody(error), request_id);
   r.headers.push_back({"x-amzn-ErrorType", std::string(info.code)});
   return r;
 }
@@ -368,7 +360,7 @@ void HttpHandler::Handle(net::Request&& request, net::Responder respond) {
 
   auto reply = Call(schedules_, std::move(ctx), *route, query, body).Run();
   if (!reply) return respond(ErrorResponse(reply.error(), request_id));
-  net::Response response = JsonResponse(200, json::serialize(reply->body), request_id);
+  net::Response response = aws::JsonResponse(200, json::serialize(reply->body), request_id);
   if (reply->ticket == 0) return respond(std::move(response));
   store_.WhenDurable(reply->ticket, [respond = std::move(respond), response = std::move(response)]() mutable {
     respond(std::move(response));
