@@ -210,6 +210,27 @@ class EddyServer:
         return False
 
 
+# The AWS CLI the suites drive: $EDDY_AWS_CLI (ctest passes the one CMake found), else `aws` on PATH.
+AWS_CLI = os.environ.get("EDDY_AWS_CLI") or shutil.which("aws")
+
+
+def run_aws_cli(endpoint, service, args, cli=None, cwd=None, region=REGION, timeout=90):
+    """Runs `aws --endpoint-url ENDPOINT --output json SERVICE ARGS...` with test credentials, no user
+    configuration and no retries. Returns (command, exit code, stdout, stderr)."""
+    env = dict(os.environ)
+    env.update({
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_DEFAULT_REGION": region, "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
+    })
+    for k in list(env):
+        if k in ("AWS_PROFILE", "AWS_SESSION_TOKEN") or k.startswith("AWS_ENDPOINT_URL"):
+            del env[k]
+    cmd = [cli or AWS_CLI, "--endpoint-url", endpoint, "--output", "json", service] + list(args)
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, cwd=cwd)
+    return cmd, p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
 class EddyTestCase(unittest.TestCase):
     """unittest base: one server per class; prints the server log for failed tests and fails loudly if
     the server died."""
@@ -240,6 +261,16 @@ class EddyTestCase(unittest.TestCase):
             if self.server is not None:
                 self.server.dump_log("log after failure of %s" % self.id())
         return out
+
+    def aws_cli(self, service, *args, expect_ok=True, cli=None, cwd=None):
+        """Runs `aws SERVICE ARGS...` against this class's server. expect_ok: asserts success and returns
+        the parsed JSON output ({} if none); else asserts failure and returns (exit code, stderr)."""
+        cmd, code, out, err = run_aws_cli(self.server.endpoint, service, args, cli=cli, cwd=cwd)
+        if expect_ok:
+            self.assertEqual(code, 0, "%s\nstdout: %s\nstderr: %s" % (cmd, out, err))
+            return json.loads(out) if out.strip() else {}
+        self.assertNotEqual(code, 0, "%s\nstdout: %s" % (cmd, out))
+        return code, err
 
     def tearDown(self):
         if self.server is not None and self.server.proc is not None and not self.server.alive():

@@ -6,41 +6,25 @@ Run: EDDY_BIN=build/eddy python3 tests/integration/test_cli.py -v
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from eddy_fixture import ACCOUNT, EddyTestCase  # noqa: E402
+from eddy_fixture import AWS_CLI, ACCOUNT, EddyTestCase  # noqa: E402
 from sqs_cases import md5_hex  # noqa: E402
 
-AWS = os.environ.get("EDDY_AWS_CLI") or shutil.which("aws")
 
 
-@unittest.skipIf(AWS is None, "the AWS CLI (`aws`) is not installed")
+@unittest.skipIf(AWS_CLI is None, "the AWS CLI (`aws`) is not installed")
 class CliTest(EddyTestCase):
     server_in_memory = True
 
     def aws(self, *args, expect_ok=True):
-        env = dict(os.environ)
-        env.update({
-            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
-        })
-        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS"):
-            env.pop(k, None)
-        cmd = [AWS, "--endpoint-url", self.server.endpoint, "--output", "json", "sqs"] + list(args)
-        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-        out, err = p.stdout.decode(), p.stderr.decode()
-        if expect_ok:
-            self.assertEqual(p.returncode, 0, "%s\nstdout: %s\nstderr: %s" % (cmd, out, err))
-            return json.loads(out) if out.strip() else {}
-        self.assertNotEqual(p.returncode, 0, "%s\nstdout: %s" % (cmd, out))
-        return err
+        """`aws sqs ...`: parsed output, or stderr of the expected failure."""
+        out = self.aws_cli("sqs", *args, expect_ok=expect_ok)
+        return out if expect_ok else out[1]
 
     def test_queue_and_message_lifecycle(self):
         name = "cli-%s" % uuid.uuid4().hex[:10]

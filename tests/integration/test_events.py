@@ -10,8 +10,6 @@ target going to the target's dead-letter queue, and rules surviving kill -9.
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 import unittest
@@ -19,10 +17,9 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from eddy_fixture import ACCOUNT, REGION  # noqa: E402
+from eddy_fixture import ACCOUNT, AWS_CLI, REGION  # noqa: E402
 from lambda_fixture import LambdaTestCase, function_arn, make_aws_client, unique_name  # noqa: E402
 
-AWS = os.environ.get("EDDY_AWS_CLI") or shutil.which("aws")
 START = "2026-03-10T20:00:00Z"  # a Tuesday
 
 # Sends the event it receives to the queue named in its environment, so the test can see it.
@@ -139,26 +136,17 @@ class RuleApiTest(EventsTestCase):
         self.assertEqual([r["Name"] for p in pages for r in p["Rules"]], names)
 
     def test_cli(self):
-        if not AWS:
+        if not AWS_CLI:
             self.skipTest("no AWS CLI")
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION,
-                   AWS_PAGER="")
-        def aws(*args, check=True):
-            p = subprocess.run([AWS, "--endpoint-url", self.server.endpoint, "--output", "json", "events", *args],
-                               env=env, capture_output=True, text=True, timeout=60)
-            if check:
-                self.assertEqual(p.returncode, 0, p.stderr)
-            return p
-        out = json.loads(aws("put-rule", "--name", "cli-rule", "--schedule-expression", "rate(5 minutes)").stdout)
+        out = self.aws_cli("events", "put-rule", "--name", "cli-rule", "--schedule-expression", "rate(5 minutes)")
         self.assertTrue(out["RuleArn"].endswith(":rule/cli-rule"))
-        aws("put-targets", "--rule", "cli-rule", "--targets", "Id=1,Arn=" + queue_arn("cli-q"))
-        rules = json.loads(aws("list-rules", "--name-prefix", "cli-").stdout)["Rules"]
+        self.aws_cli("events", "put-targets", "--rule", "cli-rule", "--targets", "Id=1,Arn=" + queue_arn("cli-q"))
+        rules = self.aws_cli("events", "list-rules", "--name-prefix", "cli-")["Rules"]
         self.assertEqual([r["Name"] for r in rules], ["cli-rule"])
-        missing = aws("describe-rule", "--name", "nope", check=False)
-        self.assertNotEqual(missing.returncode, 0)
-        self.assertIn("ResourceNotFoundException", missing.stderr)
-        aws("remove-targets", "--rule", "cli-rule", "--ids", "1")
-        aws("delete-rule", "--name", "cli-rule")
+        _, err = self.aws_cli("events", "describe-rule", "--name", "nope", expect_ok=False)
+        self.assertIn("ResourceNotFoundException", err)
+        self.aws_cli("events", "remove-targets", "--rule", "cli-rule", "--ids", "1")
+        self.aws_cli("events", "delete-rule", "--name", "cli-rule")
 
 
 class ScheduleAndPatternTest(EventsTestCase):

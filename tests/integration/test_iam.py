@@ -10,7 +10,6 @@ import http.client
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -19,10 +18,9 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from eddy_fixture import (ACCOUNT, ACCESS_KEY, REGION, SECRET_KEY, EddyTestCase,  # noqa: E402
+from eddy_fixture import (AWS_CLI, ACCOUNT, ACCESS_KEY, REGION, SECRET_KEY, EddyTestCase,  # noqa: E402
                           close_client, import_boto3, make_client, sigv4_headers)
 
-AWS = os.environ.get("EDDY_AWS_CLI") or shutil.which("aws")
 
 TRUST = {
     "Version": "2012-10-17",
@@ -287,7 +285,7 @@ class IamDurabilityTest(IamTestBase):
         self.assertEqual(self.iam.get_role(RoleName=role)["Role"]["RoleId"], created["RoleId"])
 
 
-@unittest.skipIf(AWS is None, "the AWS CLI (`aws`) is not installed")
+@unittest.skipIf(AWS_CLI is None, "the AWS CLI (`aws`) is not installed")
 class IamCliTest(EddyTestCase):
     server_in_memory = True
 
@@ -297,23 +295,7 @@ class IamCliTest(EddyTestCase):
 
     def aws(self, *args, expect_ok=True):
         """Runs `aws iam ...`; returns parsed stdout (expect_ok) or (exit code, stderr)."""
-        env = dict(os.environ)
-        env.update({
-            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
-        })
-        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM"):
-            env.pop(k, None)
-        cmd = [AWS, "--endpoint-url", self.server.endpoint, "--output", "json", "iam"] + list(args)
-        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=90,
-                           cwd=self.tmp)
-        out, err = p.stdout.decode(), p.stderr.decode()
-        if expect_ok:
-            self.assertEqual(p.returncode, 0, "%s\nstdout: %s\nstderr: %s" % (cmd, out, err))
-            return json.loads(out) if out.strip() else {}
-        self.assertNotEqual(p.returncode, 0, "%s\nstdout: %s" % (cmd, out))
-        return p.returncode, err
+        return self.aws_cli("iam", *args, expect_ok=expect_ok, cwd=self.tmp)
 
     def write(self, name, doc):
         path = os.path.join(self.tmp, name)

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -21,10 +20,10 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from eddy_fixture import AWS_CLI  # noqa: E402
 from lambda_fixture import (ROLE, LambdaTestCase, function_arn, make_zip,  # noqa: E402
                             unique_name)
 
-AWS = os.environ.get("EDDY_AWS_CLI") or shutil.which("aws")
 
 HANDLER = r'''
 def handler(event, context):
@@ -35,7 +34,7 @@ def handler(event, context):
 '''
 
 
-@unittest.skipIf(AWS is None, "the AWS CLI (`aws`) is not installed")
+@unittest.skipIf(AWS_CLI is None, "the AWS CLI (`aws`) is not installed")
 class LambdaCliTest(LambdaTestCase):
 
     def setUp(self):
@@ -44,23 +43,7 @@ class LambdaCliTest(LambdaTestCase):
 
     def aws(self, *args, expect_ok=True):
         """Runs `aws lambda ...`; returns parsed stdout (expect_ok) or (exit code, stderr)."""
-        env = dict(os.environ)
-        env.update({
-            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
-        })
-        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA"):
-            env.pop(k, None)
-        cmd = [AWS, "--endpoint-url", self.server.endpoint, "--output", "json", "lambda"] + list(args)
-        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=90,
-                           cwd=self.tmp)
-        out, err = p.stdout.decode(), p.stderr.decode()
-        if expect_ok:
-            self.assertEqual(p.returncode, 0, "%s\nstdout: %s\nstderr: %s" % (cmd, out, err))
-            return json.loads(out) if out.strip() else {}
-        self.assertNotEqual(p.returncode, 0, "%s\nstdout: %s" % (cmd, out))
-        return p.returncode, err
+        return self.aws_cli("lambda", *args, expect_ok=expect_ok, cwd=self.tmp)
 
     def write(self, name, data):
         path = os.path.join(self.tmp, name)

@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import shutil
-import subprocess
 import sys
 import unittest
 import uuid
@@ -389,20 +388,8 @@ AWS_V2 = "/usr/bin/aws" if os.access("/usr/bin/aws", os.X_OK) else None
 class SchedulerCliTest(EddyTestCase):
 
     def run_cli(self, cli, *args, expect_ok=True):
-        env = dict(os.environ)
-        env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
-                    "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_PAGER": "",
-                    "AWS_MAX_ATTEMPTS": "1"})
-        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SCHEDULER"):
-            env.pop(k, None)
-        cmd = [cli, "--endpoint-url", self.server.endpoint, "--output", "json", "scheduler"] + list(args)
-        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=90)
-        out, err = p.stdout.decode(), p.stderr.decode()
-        if expect_ok:
-            self.assertEqual(p.returncode, 0, "%s\nstdout: %s\nstderr: %s" % (cmd, out, err))
-            return json.loads(out) if out.strip() else {}
-        self.assertNotEqual(p.returncode, 0, "%s\nstdout: %s" % (cmd, out))
-        return err
+        out = self.aws_cli("scheduler", *args, expect_ok=expect_ok, cli=cli)
+        return out if expect_ok else out[1]
 
     def lifecycle(self, cli):
         name = unique("cli")
