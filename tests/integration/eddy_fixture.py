@@ -339,8 +339,9 @@ class RawResponse:
 class RawClient:
     """Signed requests over one keep-alive connection (reconnects on failure). Not thread-safe."""
 
-    def __init__(self, host, port, timeout=30.0, region=REGION):
+    def __init__(self, host, port, timeout=30.0, region=REGION, service="sqs"):
         self.host, self.port, self.timeout, self.region = host, port, timeout, region
+        self.service = service  # the SigV4 scope's service: IAM and SQS share `POST /`
         self.conn = None
 
     def close(self):
@@ -352,7 +353,8 @@ class RawClient:
         headers = dict(headers or {})
         host = "%s:%d" % (self.host, self.port)
         if sign:
-            headers = sigv4_headers(method, host, path, query, headers, body, region=self.region)
+            headers = sigv4_headers(method, host, path, query, headers, body, region=self.region,
+                                    service=self.service)
         url = path + ("?" + query if query else "")
         if self.conn is None:
             self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
