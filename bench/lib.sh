@@ -111,3 +111,16 @@ bench_fmt() {
   [[ -z $1 ]] && return
   LC_ALL=C printf "%.${2:-2}f" "$1" | sed -e ':a' -e 's/^\([0-9]\{1,\}\)\([0-9]\{3\}\)/\1,\2/;ta'
 }
+
+# bench_read_results FILE F1 F2: every `RESULT k=v ...` line of FILE into the global associative array
+# R, keyed "<value of F1>|<value of F2>|k" (e.g. bench|side or label|bench). Declare R first.
+bench_read_results() {
+  local line tok k
+  while read -r line; do
+    [[ $line == RESULT* ]] || continue
+    declare -A kv=()
+    for tok in ${line#RESULT }; do kv[${tok%%=*}]=${tok#*=}; done
+    for k in "${!kv[@]}"; do R[${kv[$2]}|${kv[$3]}|$k]=${kv[$k]}; done
+    unset kv
+  done <"$1"
+}

@@ -12,7 +12,8 @@
 #   BENCH_ESM_PREFILL=50000  BENCH_ESM_WINDOW=1 (MaximumBatchingWindowInSeconds for BatchSize > 10)
 set -euo pipefail
 
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # bench_build, bench_pick_port, bench_wait_http
+BENCH_LOG_PREFIX=esm-bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # bench_build, bench_pick_port, bench_wait_http, ...
 ROOT=$BENCH_ROOT
 BUILD=$(bench_build_dir "${1:-}")
 BENCHMARKS=${BENCH_ESM:-esm-latency,esm-throughput}
@@ -24,7 +25,6 @@ BATCH_SIZES=${BENCH_ESM_BATCH_SIZES:-10,100}
 PREFILL=${BENCH_ESM_PREFILL:-50000}
 WINDOW=${BENCH_ESM_WINDOW:-1}
 
-log() { printf '[esm-bench] %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------------------------------------- build
 bench_build "$BUILD" lambdabench eddy
@@ -115,17 +115,11 @@ EDDY_RSS_KB=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$SERVER_PID/status" 2>/de
 [[ $bench_rc == 0 ]] || log "WARNING: lambdabench reported errors (rc $bench_rc); see missing=/errors= in the raw output"
 
 # ---------------------------------------------------------------------------------------------- table
-declare -A R
-while read -r line; do
-  [[ $line == RESULT* ]] || continue
-  declare -A kv=()
-  for tok in ${line#RESULT }; do kv[${tok%%=*}]=${tok#*=}; done
-  for k in "${!kv[@]}"; do R[${kv[bench]}|${kv[side]}|$k]=${kv[$k]}; done
-  unset kv
-done <"$RAW"
+declare -A R  # R[bench|side|key] = value, from the RESULT lines
+bench_read_results "$RAW" bench side
 
 v() { echo "${R[$1|$2|$3]:-}"; }
-fmt() { [[ -z $1 ]] && return; LC_ALL=C printf "%.${2:-2}f" "$1" | sed -e ':a' -e 's/^\([0-9]\{1,\}\)\([0-9]\{3\}\)/\1,\2/;ta'; }
+fmt() { bench_fmt "$@"; }
 check() {
   [[ -z $1 ]] && return
   awk -v x="$1" -v op="$2" -v l="$3" 'BEGIN { ok = (op == "<" ? x < l : x >= l); printf "%s", ok ? "✅" : "❌" }'

@@ -118,14 +118,8 @@ END=$(date -u +%Y%m%dT%H%M%SZ)
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------- table
-declare -A R
-while read -r line; do
-  [[ $line == RESULT* ]] || continue
-  declare -A kv=()
-  for tok in ${line#RESULT }; do kv[${tok%%=*}]=${tok#*=}; done
-  for k in "${!kv[@]}"; do R[${kv[label]}|${kv[bench]}|$k]=${kv[$k]}; done
-  unset kv
-done <"$RAW"
+declare -A R  # R[label|bench|key] = value, from the RESULT lines
+bench_read_results "$RAW" label bench
 
 v() { echo "${R[$1|$2|$3]:-}"; }
 fmt() { bench_fmt "$@"; }

@@ -12,7 +12,8 @@
 #   BENCH_LAMBDA="cold-python,cold-node,warm,throughput"   BENCH_PAYLOAD='{"id":"lambdabench",...}'
 set -euo pipefail
 
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # bench_build, bench_pick_port, bench_wait_http
+BENCH_LOG_PREFIX=lambda-bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # bench_build, bench_pick_port, bench_wait_http, ...
 ROOT=$BENCH_ROOT
 BUILD=$(bench_build_dir "${1:-}")
 COLD_SAMPLES=${BENCH_COLD_SAMPLES:-30}
@@ -24,7 +25,6 @@ WARMUP=${BENCH_WARMUP:-1}
 BENCHMARKS=${BENCH_LAMBDA:-cold-python,cold-node,warm,throughput}
 PAYLOAD=${BENCH_PAYLOAD:-'{"id":"lambdabench","n":42,"items":[1,2,3],"text":"hello"}'}  # must contain "lambdabench"
 
-log() { printf '[lambda-bench] %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------------------------------------- build
 bench_build "$BUILD" lambdabench eddy
@@ -100,18 +100,11 @@ EDDY_RSS_KB=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$SERVER_PID/status" 2>/de
 [[ $bench_rc == 0 ]] || log "WARNING: lambdabench reported errors (rc $bench_rc); see the errors= fields"
 
 # ---------------------------------------------------------------------------------------------- table
-# R[bench|side|key] = value, from the RESULT lines.
-declare -A R
-while read -r line; do
-  [[ $line == RESULT* ]] || continue
-  declare -A kv=()
-  for tok in ${line#RESULT }; do kv[${tok%%=*}]=${tok#*=}; done
-  for k in "${!kv[@]}"; do R[${kv[bench]}|${kv[side]}|$k]=${kv[$k]}; done
-  unset kv
-done <"$RAW"
+declare -A R  # R[bench|side|key] = value, from the RESULT lines
+bench_read_results "$RAW" bench side
 
 v() { echo "${R[$1|$2|$3]:-}"; }
-fmt() { [[ -z $1 ]] && return; LC_ALL=C printf "%.${2:-2}f" "$1" | sed -e ':a' -e 's/^\([0-9]\{1,\}\)\([0-9]\{3\}\)/\1,\2/;ta'; }
+fmt() { bench_fmt "$@"; }
 diff_ms() { [[ -z $1 || -z $2 ]] && return; awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f ms", a - b }'; }
 ratio() { [[ -z $1 || -z $2 ]] && return; awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b }'; }
 check() {
